@@ -1,0 +1,58 @@
+/** Error classes with stable string codes: the only errors roomcast creates. */
+
+/**
+ * Every code a {@link RoomcastError} can carry. The set is closed: code that
+ * switches on `error.code` can rely on it.
+ */
+export const ErrorCode = {
+  /** An option passed to `createWebSocket()` has the wrong type or range. */
+  InvalidOption: 'ERR_INVALID_OPTION',
+  /** A route pattern is malformed (e.g. `*` not in last position). */
+  InvalidRoute: 'ERR_INVALID_ROUTE',
+  /** The same route pattern was registered twice. */
+  DuplicateRoute: 'ERR_DUPLICATE_ROUTE',
+  /** A room name is not a non-empty string of at most 256 characters. */
+  InvalidRoom: 'ERR_INVALID_ROOM',
+  /** A connection tried to join more rooms than `maxRoomsPerConnection`. */
+  MaxRooms: 'ERR_MAX_ROOMS',
+  /** A close code that may not be sent (1005, 1006, 1015, out of range). */
+  InvalidCloseCode: 'ERR_INVALID_CLOSE_CODE',
+  /** A client sent more bytes than `maxQueuedBytes` before its handler was ready. */
+  QueueOverflow: 'ERR_QUEUE_OVERFLOW',
+  /** The server was used after `close()`. */
+  ServerClosed: 'ERR_SERVER_CLOSED',
+} as const
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+/** Base class of every error roomcast raises. */
+export class RoomcastError extends Error {
+  override name = 'RoomcastError'
+  readonly code: ErrorCode
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/** Thrown by `conn.join()` past `maxRoomsPerConnection`. */
+export class MaxRoomsExceededError extends RoomcastError {
+  override name = 'MaxRoomsExceededError'
+  readonly room: string
+  readonly limit: number
+
+  constructor(room: string, limit: number) {
+    super(
+      ErrorCode.MaxRooms,
+      `cannot join room "${room}": connection already in ${limit} rooms (maxRoomsPerConnection)`,
+    )
+    this.room = room
+    this.limit = limit
+  }
+}
+
+/** Wraps a non-Error thrown value so listeners always receive an `Error`. */
+export function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value), { cause: value })
+}

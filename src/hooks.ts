@@ -1,0 +1,35 @@
+/** The one place user code is called: sync throws and async rejections are both caught. */
+import { toError } from './errors.ts'
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}
+
+/**
+ * Calls `hook(...args)` and routes any failure to `onFailure`. Returns a promise
+ * only when the hook returned one, so synchronous listeners on the message path
+ * cost no allocation; the returned promise never rejects.
+ */
+export function invokeHook<Args extends unknown[]>(
+  hook: ((...args: Args) => unknown) | undefined,
+  args: Args,
+  onFailure: (error: Error) => void,
+): Promise<void> | undefined {
+  if (hook === undefined) return undefined
+  let result: unknown
+  try {
+    result = hook(...args)
+  } catch (error) {
+    onFailure(toError(error))
+    return undefined
+  }
+  if (!isThenable(result)) return undefined
+  return Promise.resolve(result).then(
+    () => undefined,
+    (error: unknown) => onFailure(toError(error)),
+  )
+}

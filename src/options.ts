@@ -1,0 +1,188 @@
+/** createWebSocket() options: types with their defaults, and the one place they are checked. */
+import type { IncomingMessage } from 'node:http'
+import { ErrorCode, RoomcastError } from './errors.ts'
+import type { Logger, WSConnection } from './types.ts'
+
+/** An allowed origin: exact string, string with `*` wildcards, or a RegExp. */
+export type OriginPattern = string | RegExp
+
+/** permessage-deflate parameters (RFC 7692), passed through to `ws`. */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean
+  clientNoContextTakeover?: boolean
+  serverMaxWindowBits?: number
+  clientMaxWindowBits?: number
+  /** Messages smaller than this many bytes are sent uncompressed. @default 1024 */
+  threshold?: number
+}
+
+export interface WebSocketOptions {
+  /** Paths accepted besides those registered with `wss.on()`; patterns allowed. @default ['/'] */
+  path?: string | string[]
+  /** Largest message in bytes; a larger one closes the connection with 1009. 0 = no limit. @default 1048576 */
+  maxPayload?: number
+  /** Ping every connection this often (ms); 0 disables the heartbeat. @default 30000 */
+  heartbeatInterval?: number
+  /** Terminate a connection whose last pong is older than this (ms). @default 60000 */
+  clientTimeout?: number
+  /** Open connections allowed at once; more handshakes get HTTP 503. 0 = unlimited. @default 0 */
+  maxConnections?: number
+  /** Rooms one connection may be in. 0 = unlimited. @default 100 */
+  maxRoomsPerConnection?: number
+  /** Origins allowed to connect; empty allows all, non-empty rejects a missing Origin. @default [] */
+  allowedOrigins?: OriginPattern | OriginPattern[]
+  /** permessage-deflate: `true` for `ws` defaults, or parameters. @default false */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions
+  /** Subprotocols in server preference order; the first one the client offers is selected. */
+  subprotocols?: string[]
+  /** Accept (`true`) or reject with HTTP 401 (`false`, throw, rejection) before the upgrade. */
+  verifyClient?: (request: IncomingMessage) => boolean | Promise<boolean>
+  /** Bound on an async `verifyClient` (ms); past it the handshake gets HTTP 503. @default 10000 */
+  handshakeTimeout?: number
+  /** Bytes of client messages held while middleware and the route handler run; past it, close 1008. @default 1048576 */
+  maxQueuedBytes?: number
+  /** How long `close()` waits for closing handshakes before terminating (ms). @default 5000 */
+  closeTimeout?: number
+  onConnection?: (conn: WSConnection) => void | Promise<void>
+  onClose?: (conn: WSConnection, code: number, reason: string) => void | Promise<void>
+  onError?: (conn: WSConnection, error: Error) => void | Promise<void>
+  /** Receives what roomcast cannot hand to the application. @default console */
+  logger?: Logger
+}
+
+/** Options after defaults, in the shapes the modules use. */
+export interface ResolvedOptions {
+  paths: string[]
+  maxPayload: number
+  heartbeatInterval: number
+  clientTimeout: number
+  maxConnections: number
+  maxRoomsPerConnection: number
+  allowedOrigins: OriginPattern[]
+  perMessageDeflate: boolean | PerMessageDeflateOptions
+  subprotocols: string[]
+  verifyClient: WebSocketOptions['verifyClient']
+  handshakeTimeout: number
+  maxQueuedBytes: number
+  closeTimeout: number
+  onConnection: WebSocketOptions['onConnection']
+  onClose: WebSocketOptions['onClose']
+  onError: WebSocketOptions['onError']
+  logger: Logger
+}
+
+export const defaultOptions = {
+  path: ['/'],
+  maxPayload: 1_048_576,
+  heartbeatInterval: 30_000,
+  clientTimeout: 60_000,
+  maxConnections: 0,
+  maxRoomsPerConnection: 100,
+  handshakeTimeout: 10_000,
+  maxQueuedBytes: 1_048_576,
+  closeTimeout: 5_000,
+} as const satisfies WebSocketOptions
+
+function invalid(name: string, expected: string, value: unknown): RoomcastError {
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value)
+  return new RoomcastError(
+    ErrorCode.InvalidOption,
+    `Invalid option "${name}": expected ${expected}, got ${shown}`,
+  )
+}
+
+function count(options: WebSocketOptions, name: keyof typeof defaultOptions): number {
+  const value = options[name] ?? defaultOptions[name]
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw invalid(name, 'a non-negative integer', value)
+  }
+  return value
+}
+
+function optionalFunction<T>(options: WebSocketOptions, name: keyof WebSocketOptions): T {
+  const value = options[name]
+  if (value !== undefined && typeof value !== 'function') throw invalid(name, 'a function', value)
+  return value as T
+}
+
+function stringList(value: unknown, name: string, fallback: readonly string[]): string[] {
+  const list = value === undefined ? fallback : Array.isArray(value) ? value : [value]
+  for (const item of list) {
+    if (typeof item !== 'string' || item === '') throw invalid(name, 'non-empty strings', item)
+  }
+  return [...list]
+}
+
+function resolveOrigins(value: WebSocketOptions['allowedOrigins']): OriginPattern[] {
+  const list = value === undefined ? [] : Array.isArray(value) ? value : [value]
+  for (const item of list) {
+    if (!(item instanceof RegExp) && (typeof item !== 'string' || item === '')) {
+      throw invalid('allowedOrigins', 'strings or RegExps', item)
+    }
+  }
+  return [...list]
+}
+
+function resolveDeflate(value: WebSocketOptions['perMessageDeflate']) {
+  if (value === undefined || typeof value === 'boolean') return value ?? false
+  if (typeof value !== 'object' || value === null) {
+    throw invalid('perMessageDeflate', 'a boolean or an object', value)
+  }
+  for (const bits of ['serverMaxWindowBits', 'clientMaxWindowBits'] as const) {
+    const v = value[bits]
+    if (v !== undefined && (!Number.isInteger(v) || v < 8 || v > 15)) {
+      throw invalid(`perMessageDeflate.${bits}`, 'an integer from 8 to 15', v)
+    }
+  }
+  const threshold = value.threshold
+  if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 0)) {
+    throw invalid('perMessageDeflate.threshold', 'a non-negative integer', threshold)
+  }
+  return { ...value }
+}
+
+function resolveLogger(value: unknown): Logger {
+  if (value === undefined) return console
+  const logger = value as Partial<Logger>
+  if (typeof logger.error !== 'function' || typeof logger.warn !== 'function') {
+    throw invalid('logger', 'an object with error() and warn()', value)
+  }
+  return logger as Logger
+}
+
+/**
+ * Merges `options` over the defaults and checks every value before anything starts.
+ * @throws {RoomcastError} `ERR_INVALID_OPTION`, naming the option.
+ */
+export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null)
+    throw invalid('options', 'an object', options)
+  const resolved: ResolvedOptions = {
+    paths: stringList(options.path, 'path', defaultOptions.path),
+    maxPayload: count(options, 'maxPayload'),
+    heartbeatInterval: count(options, 'heartbeatInterval'),
+    clientTimeout: count(options, 'clientTimeout'),
+    maxConnections: count(options, 'maxConnections'),
+    maxRoomsPerConnection: count(options, 'maxRoomsPerConnection'),
+    allowedOrigins: resolveOrigins(options.allowedOrigins),
+    perMessageDeflate: resolveDeflate(options.perMessageDeflate),
+    subprotocols: stringList(options.subprotocols, 'subprotocols', []),
+    verifyClient: optionalFunction(options, 'verifyClient'),
+    handshakeTimeout: count(options, 'handshakeTimeout'),
+    maxQueuedBytes: count(options, 'maxQueuedBytes'),
+    closeTimeout: count(options, 'closeTimeout'),
+    onConnection: optionalFunction(options, 'onConnection'),
+    onClose: optionalFunction(options, 'onClose'),
+    onError: optionalFunction(options, 'onError'),
+    logger: resolveLogger(options.logger),
+  }
+  if (resolved.heartbeatInterval > 0 && resolved.clientTimeout <= resolved.heartbeatInterval) {
+    throw invalid(
+      'clientTimeout',
+      `a value greater than heartbeatInterval (${resolved.heartbeatInterval}) so a client can answer a ping`,
+      resolved.clientTimeout,
+    )
+  }
+  if (resolved.handshakeTimeout === 0) throw invalid('handshakeTimeout', 'a positive integer', 0)
+  return resolved
+}

@@ -1,0 +1,81 @@
+/** Room membership index: room → members and member → rooms. Pure data structure. */
+import { ErrorCode, RoomcastError } from './errors.ts'
+
+export const MAX_ROOM_NAME_LENGTH = 256
+
+/** @throws {RoomcastError} `ERR_INVALID_ROOM` unless `room` is a 1–256 character string. */
+export function assertRoomName(room: unknown): asserts room is string {
+  if (typeof room !== 'string' || room.length === 0 || room.length > MAX_ROOM_NAME_LENGTH) {
+    const shown = typeof room === 'string' ? `a string of length ${room.length}` : typeof room
+    throw new RoomcastError(
+      ErrorCode.InvalidRoom,
+      `Room name must be a non-empty string of at most ${MAX_ROOM_NAME_LENGTH} characters, got ${shown}`,
+    )
+  }
+}
+
+/** Both directions of membership, kept in step; empty rooms are removed at once. */
+export class RoomIndex {
+  readonly #members = new Map<string, Set<string>>()
+  readonly #roomsOf = new Map<string, Set<string>>()
+
+  /** @returns `false` when `id` was already in `room`. */
+  add(id: string, room: string): boolean {
+    let rooms = this.#roomsOf.get(id)
+    if (rooms?.has(room)) return false
+    if (rooms === undefined) {
+      rooms = new Set()
+      this.#roomsOf.set(id, rooms)
+    }
+    rooms.add(room)
+    let members = this.#members.get(room)
+    if (members === undefined) {
+      members = new Set()
+      this.#members.set(room, members)
+    }
+    members.add(id)
+    return true
+  }
+
+  /** @returns `false` when `id` was not in `room`. */
+  remove(id: string, room: string): boolean {
+    const rooms = this.#roomsOf.get(id)
+    if (!rooms?.delete(room)) return false
+    if (rooms.size === 0) this.#roomsOf.delete(id)
+    const members = this.#members.get(room)
+    members?.delete(id)
+    if (members?.size === 0) this.#members.delete(room)
+    return true
+  }
+
+  removeAll(id: string): void {
+    const rooms = this.#roomsOf.get(id)
+    if (rooms === undefined) return
+    for (const room of rooms) {
+      const members = this.#members.get(room)
+      members?.delete(id)
+      if (members?.size === 0) this.#members.delete(room)
+    }
+    this.#roomsOf.delete(id)
+  }
+
+  roomsOf(id: string): ReadonlySet<string> | undefined {
+    return this.#roomsOf.get(id)
+  }
+
+  membersOf(room: string): ReadonlySet<string> | undefined {
+    return this.#members.get(room)
+  }
+
+  roomCountOf(id: string): number {
+    return this.#roomsOf.get(id)?.size ?? 0
+  }
+
+  rooms(): string[] {
+    return [...this.#members.keys()]
+  }
+
+  get size(): number {
+    return this.#members.size
+  }
+}

@@ -1,0 +1,43 @@
+/** Traffic and handshake counters for one server. */
+
+/** A snapshot returned by `wss.getStats()`. */
+export interface WebSocketStats {
+  /** Open connections now. */
+  connections: number
+  /** Rooms with at least one member now. */
+  rooms: number
+  /** Connections accepted since the server was created. */
+  connectionsTotal: number
+  messagesIn: number
+  messagesOut: number
+  bytesIn: number
+  bytesOut: number
+  /** Handshakes refused before the upgrade, by HTTP status (e.g. `{ 401: 2, 404: 1 }`). */
+  handshakesRejected: Record<number, number>
+}
+
+export class StatsCounter {
+  connectionsTotal = 0
+  messagesIn = 0
+  messagesOut = 0
+  bytesIn = 0
+  bytesOut = 0
+  readonly #rejected = new Map<number, number>()
+
+  rejected(status: number): void {
+    this.#rejected.set(status, (this.#rejected.get(status) ?? 0) + 1)
+  }
+
+  snapshot(connections: number, rooms: number): WebSocketStats {
+    return {
+      connections,
+      rooms,
+      connectionsTotal: this.connectionsTotal,
+      messagesIn: this.messagesIn,
+      messagesOut: this.messagesOut,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      handshakesRejected: Object.fromEntries(this.#rejected),
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/** Public shapes shared across modules: the connection, its events, handlers, logger. */
+import type { IncomingMessage } from 'node:http'
+
+/** What `conn.send()` accepts. Objects go through `conn.json()`. */
+export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView
+
+/** Listener signatures for `conn.on(event, listener)`. */
+export interface ConnectionEvents {
+  /** A text frame arrives as a `string`, a binary frame as a `Buffer`. */
+  message: (data: string | Buffer) => void | Promise<void>
+  /** The connection closed; `code` 1006 means it dropped without a close frame. */
+  close: (code: number, reason: string) => void | Promise<void>
+  error: (error: Error) => void | Promise<void>
+  ping: (data: Buffer) => void | Promise<void>
+  pong: (data: Buffer) => void | Promise<void>
+}
+
+export type ConnectionEvent = keyof ConnectionEvents
+
+/** One WebSocket connection, as handlers, middleware and hooks see it. */
+export interface WSConnection {
+  /** Random UUID v4, unique per connection. */
+  readonly id: string
+  /** Path of the upgrade request, without the query string. */
+  readonly url: string
+  /** Values of the route's `:name` segments; `*` holds the rest of the path. */
+  readonly params: Readonly<Record<string, string>>
+  /** Query string of the upgrade request. */
+  readonly query: URLSearchParams
+  /** The HTTP upgrade request. */
+  readonly request: IncomingMessage
+  /** Negotiated subprotocol, `''` when none. */
+  readonly protocol: string
+  readonly remoteAddress: string | undefined
+  /** `true` until the connection starts closing. */
+  readonly isOpen: boolean
+  /** `false` from a heartbeat ping until its pong arrives. */
+  readonly isAlive: boolean
+  /** Time (ms since epoch) of the last pong, or of the connection's opening. */
+  readonly lastPong: number
+  /** Application data attached to the connection; roomcast never reads it. */
+  metadata: Record<string, unknown>
+
+  /**
+   * Sends a text (`string`) or binary message.
+   * @returns `false` when the connection is no longer open (nothing is sent).
+   * @throws {TypeError} `ERR_INVALID_PAYLOAD` for any other type; use `json()` for objects.
+   */
+  send(data: SendData): boolean
+  /** Sends `JSON.stringify(value)` as a text message; same return as `send()`. */
+  json(value: unknown): boolean
+  /**
+   * Starts the closing handshake. Reasons are cut to 123 UTF-8 bytes.
+   * @default code 1000
+   * @throws {RoomcastError} `ERR_INVALID_CLOSE_CODE` for 1005, 1006, 1015 or out-of-range codes.
+   */
+  close(code?: number, reason?: string): void
+  /** Destroys the socket at once, without a closing handshake. */
+  terminate(): void
+
+  on<E extends ConnectionEvent>(event: E, listener: ConnectionEvents[E]): this
+  once<E extends ConnectionEvent>(event: E, listener: ConnectionEvents[E]): this
+  off<E extends ConnectionEvent>(event: E, listener: ConnectionEvents[E]): this
+  /** Alias of `on('message', listener)`. */
+  onMessage(listener: ConnectionEvents['message']): this
+  /** Alias of `on('close', listener)`. */
+  onClose(listener: ConnectionEvents['close']): this
+
+  /**
+   * Joins a room; joining a room already joined does nothing.
+   * @throws {RoomcastError} `ERR_INVALID_ROOM` for an empty or over-256-character name.
+   * @throws {MaxRoomsExceededError} past `maxRoomsPerConnection`.
+   */
+  join(room: string): void
+  leave(room: string): void
+  leaveAll(): void
+  getRooms(): string[]
+  /** Sends `data` to the room's other members. @returns how many received it. */
+  broadcast(room: string, data: SendData): number
+  /** Sends `JSON.stringify(value)` to the room's other members. */
+  broadcastJson(room: string, value: unknown): number
+}
+
+/** Handler registered with `wss.on(path, handler)`. */
+export type RouteHandler = (conn: WSConnection, request: IncomingMessage) => void | Promise<void>
+
+/** Middleware registered with `wss.use()`; call `next()` to continue the chain. */
+export type Middleware = (
+  conn: WSConnection,
+  request: IncomingMessage,
+  next: () => Promise<void>,
+) => void | Promise<void>
+
+/** Where roomcast reports what it cannot hand to the application. `console` fits. */
+export interface Logger {
+  error(message: string, ...details: unknown[]): void
+  warn(message: string, ...details: unknown[]): void
+}
