@@ -3,7 +3,7 @@ export { CloseCode } from './close-codes.ts'
 export { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.ts'
 export type { ConnectMiddleware, WebSocketAwareRequest } from './http-middleware.ts'
 export type { OriginPattern, PerMessageDeflateOptions, WebSocketOptions } from './options.ts'
-export { createWebSocket, type Exclude, RoomcastServer } from './server.ts'
+export { type BroadcastExclude, createWebSocket, RoomcastServer } from './server.ts'
 export type { WebSocketStats } from './stats.ts'
 export type {
   ConnectionEvent,

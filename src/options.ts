@@ -43,9 +43,9 @@ export interface WebSocketOptions {
   maxQueuedBytes?: number
   /** How long `close()` waits for closing handshakes before terminating (ms). @default 5000 */
   closeTimeout?: number
-  onConnection?: (conn: WSConnection) => void | Promise<void>
-  onClose?: (conn: WSConnection, code: number, reason: string) => void | Promise<void>
-  onError?: (conn: WSConnection, error: Error) => void | Promise<void>
+  onConnection?: (conn: WSConnection) => void
+  onClose?: (conn: WSConnection, code: number, reason: string) => void
+  onError?: (conn: WSConnection, error: Error) => void
   /** Receives what roomcast cannot hand to the application. @default console */
   logger?: Logger
 }

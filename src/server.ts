@@ -20,11 +20,11 @@ import type { Middleware, RouteHandler, SendData, WSConnection } from './types.t
 import { createUpgradeHandler, type UpgradeHandler } from './upgrade.ts'
 
 /** A connection, or its id, that a broadcast skips. */
-export type Exclude = WSConnection | string
+export type BroadcastExclude = WSConnection | string
 
 type AttachableServer = HttpServer | HttpsServer
 
-function exceptOf(exclude: Exclude | undefined): ReadonlySet<string> | undefined {
+function exceptOf(exclude: BroadcastExclude | undefined): ReadonlySet<string> | undefined {
   if (exclude === undefined) return undefined
   if (typeof exclude === 'string') return new Set([exclude])
   if (typeof exclude === 'object' && exclude !== null && typeof exclude.id === 'string') {
@@ -140,21 +140,21 @@ export class RoomcastServer {
   }
 
   /** Sends `data` to every connection. @returns how many connections it reached. */
-  broadcast(data: SendData, exclude?: Exclude): number {
+  broadcast(data: SendData, exclude?: BroadcastExclude): number {
     return this.#fanOut({ except: exceptOf(exclude) }, toPayload(data))
   }
 
-  broadcastJson(value: unknown, exclude?: Exclude): number {
+  broadcastJson(value: unknown, exclude?: BroadcastExclude): number {
     return this.#fanOut({ except: exceptOf(exclude) }, toJsonPayload(value))
   }
 
   /** Sends `data` to every member of `room`. @returns how many connections it reached. */
-  broadcastToRoom(room: string, data: SendData, exclude?: Exclude): number {
+  broadcastToRoom(room: string, data: SendData, exclude?: BroadcastExclude): number {
     assertRoomName(room)
     return this.#fanOut({ rooms: [room], except: exceptOf(exclude) }, toPayload(data))
   }
 
-  broadcastJsonToRoom(room: string, value: unknown, exclude?: Exclude): number {
+  broadcastJsonToRoom(room: string, value: unknown, exclude?: BroadcastExclude): number {
     assertRoomName(room)
     return this.#fanOut({ rooms: [room], except: exceptOf(exclude) }, toJsonPayload(value))
   }

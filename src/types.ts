@@ -4,15 +4,18 @@ import type { IncomingMessage } from 'node:http'
 /** What `conn.send()` accepts. Objects go through `conn.json()`. */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView
 
-/** Listener signatures for `conn.on(event, listener)`. */
+/**
+ * Listener signatures for `conn.on(event, listener)`. A listener may be async:
+ * a returned promise is awaited only to catch its rejection.
+ */
 export interface ConnectionEvents {
   /** A text frame arrives as a `string`, a binary frame as a `Buffer`. */
-  message: (data: string | Buffer) => void | Promise<void>
+  message: (data: string | Buffer) => void
   /** The connection closed; `code` 1006 means it dropped without a close frame. */
-  close: (code: number, reason: string) => void | Promise<void>
-  error: (error: Error) => void | Promise<void>
-  ping: (data: Buffer) => void | Promise<void>
-  pong: (data: Buffer) => void | Promise<void>
+  close: (code: number, reason: string) => void
+  error: (error: Error) => void
+  ping: (data: Buffer) => void
+  pong: (data: Buffer) => void
 }
 
 export type ConnectionEvent = keyof ConnectionEvents
@@ -81,15 +84,15 @@ export interface WSConnection {
   broadcastJson(room: string, value: unknown): number
 }
 
-/** Handler registered with `wss.on(path, handler)`. */
-export type RouteHandler = (conn: WSConnection, request: IncomingMessage) => void | Promise<void>
+/** Handler registered with `wss.on(path, handler)`; may be async (messages wait for it). */
+export type RouteHandler = (conn: WSConnection, request: IncomingMessage) => void
 
-/** Middleware registered with `wss.use()`; call `next()` to continue the chain. */
+/** Middleware registered with `wss.use()`, sync or async; call `next()` to continue the chain. */
 export type Middleware = (
   conn: WSConnection,
   request: IncomingMessage,
   next: () => Promise<void>,
-) => void | Promise<void>
+) => void
 
 /** Where roomcast reports what it cannot hand to the application. `console` fits. */
 export interface Logger {
