@@ -106,12 +106,16 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
       reject(socket, { status: 503, message: 'Server is shutting down' })
       return
     }
-    // ws completes (or refuses) the upgrade synchronously when it has no verifyClient of its own.
-    deps.wsServer.handleUpgrade(request, socket, head, (ws) => {
+    // ws completes (or refuses) the upgrade synchronously when it has no verifyClient of its own,
+    // so once handleUpgrade returns the handshake is no longer in flight either way.
+    try {
+      deps.wsServer.handleUpgrade(request, socket, head, (ws) => {
+        release()
+        deps.accept(ws, request, target)
+      })
+    } finally {
       release()
-      deps.accept(ws, request, target)
-    })
-    release()
+    }
   }
 
   return (request, socket, head) => {
@@ -131,11 +135,16 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     }
     inFlight++
     if (deps.options.verifyClient === undefined) return complete(request, socket, head, target)
-    verify(deps, request).then((verdict) => {
-      if (verdict === 'accepted') return complete(request, socket, head, target)
-      inFlight--
-      if (verdict === 'rejected') reject(socket, { status: 401, message: 'Unauthorized' })
-      else reject(socket, { status: 503, message: 'Handshake verification timed out' })
-    })
+    verify(deps, request)
+      .then((verdict) => {
+        if (verdict === 'accepted') return complete(request, socket, head, target)
+        inFlight--
+        if (verdict === 'rejected') reject(socket, { status: 401, message: 'Unauthorized' })
+        else reject(socket, { status: 503, message: 'Handshake verification timed out' })
+      })
+      .catch((error: unknown) => {
+        deps.options.logger.error('roomcast: upgrade failed', error)
+        socket.destroy()
+      })
   }
 }
