@@ -54,6 +54,7 @@ export class Connection implements WSConnection {
   #queue: QueuedEvent[] | undefined = []
   #queuedBytes = 0
   #closed = false
+  #closedByServer = false
 
   constructor(
     host: ConnectionHost,
@@ -110,11 +111,22 @@ export class Connection implements WSConnection {
       )
     }
     if (this.#socket.readyState > OPEN) return
+    this.#closedByServer = true
     this.#socket.close(code, truncateCloseReason(String(reason)))
   }
 
   terminate(): void {
+    this.#closedByServer = true
     this.#socket.terminate()
+  }
+
+  /**
+   * Whether this side closed or terminated the connection. A client that
+   * closes during startup does not stop the handler: it still receives the
+   * messages sent before the close, then the close itself.
+   */
+  get closedByServer(): boolean {
+    return this.#closedByServer
   }
 
   /** Heartbeat ping; `isAlive` stays false until the pong arrives. */

@@ -5,7 +5,7 @@ import type { Middleware, WSConnection } from './types.ts'
 
 /**
  * Runs `middleware` then `final` for one connection. The chain stops when a
- * middleware does not call `next()` or the connection is no longer open.
+ * middleware does not call `next()` or when `stopped()` says so.
  * Failures go to `onFailure`; the returned promise never rejects and settles
  * once every step started in time has settled (a `next()` counts when it is
  * called before its middleware settles).
@@ -16,9 +16,10 @@ export function runChain(
   request: IncomingMessage,
   final: () => unknown,
   onFailure: (error: Error) => void,
+  stopped: () => boolean,
 ): Promise<void> {
   const dispatch = async (index: number): Promise<void> => {
-    if (!conn.isOpen) return
+    if (stopped()) return
     const step = middleware[index]
     if (step === undefined) {
       await invokeHook(final, [], onFailure)

@@ -237,7 +237,8 @@ export class RoomcastServer {
     }
     await invokeHook(this.#options.onConnection, [conn], fail)
     const final = handler && (() => handler(conn, conn.request))
-    await runChain(this.#middleware, conn, conn.request, final ?? (() => undefined), fail)
+    const stopped = () => conn.closedByServer
+    await runChain(this.#middleware, conn, conn.request, final ?? (() => undefined), fail, stopped)
     conn.release()
   }
 
