@@ -1,6 +1,6 @@
 /** Fan-out: one encoded payload, written to every connection a target selects. */
-import type { Payload } from './payload.ts'
-import type { RoomIndex } from './rooms.ts'
+import type { Payload } from './payload.js'
+import type { RoomIndex } from './rooms.js'
 
 /**
  * Which connections a broadcast reaches: the members of `rooms` (a union,

@@ -2,13 +2,13 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
-import { isSendableCloseCode, truncateCloseReason } from './close-codes.ts'
-import { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.ts'
-import { ListenerRegistry } from './listeners.ts'
-import { type Payload, toJsonPayload, toPayload } from './payload.ts'
-import { assertRoomName, type RoomIndex } from './rooms.ts'
-import type { StatsCounter } from './stats.ts'
-import type { ConnectionEvent, ConnectionEvents, SendData, WSConnection } from './types.ts'
+import { isSendableCloseCode, truncateCloseReason } from './close-codes.js'
+import { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
+import { ListenerRegistry } from './listeners.js'
+import { type Payload, toJsonPayload, toPayload } from './payload.js'
+import { assertRoomName, type RoomIndex } from './rooms.js'
+import type { StatsCounter } from './stats.js'
+import type { ConnectionEvent, ConnectionEvents, SendData, WSConnection } from './types.js'
 
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
 const OPEN = 1

@@ -1,5 +1,5 @@
 /** The one place user code is called: sync throws and async rejections are both caught. */
-import { toError } from './errors.ts'
+import { toError } from './errors.js'
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (

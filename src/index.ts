@@ -1,10 +1,10 @@
 /** roomcast: rooms, broadcasting and route-based handlers on top of ws. */
-export { CloseCode } from './close-codes.ts'
-export { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.ts'
-export type { ConnectMiddleware, WebSocketAwareRequest } from './http-middleware.ts'
-export type { OriginPattern, PerMessageDeflateOptions, WebSocketOptions } from './options.ts'
-export { type BroadcastExclude, createWebSocket, RoomcastServer } from './server.ts'
-export type { WebSocketStats } from './stats.ts'
+export { CloseCode } from './close-codes.js'
+export { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
+export type { ConnectMiddleware, WebSocketAwareRequest } from './http-middleware.js'
+export type { OriginPattern, PerMessageDeflateOptions, WebSocketOptions } from './options.js'
+export { type BroadcastExclude, createWebSocket, RoomcastServer } from './server.js'
+export type { WebSocketStats } from './stats.js'
 export type {
   ConnectionEvent,
   ConnectionEvents,
@@ -13,5 +13,5 @@ export type {
   RouteHandler,
   SendData,
   WSConnection,
-} from './types.ts'
-export { type HttpApp, type WithWebSocketOptions, withWebSocket } from './with-websocket.ts'
+} from './types.js'
+export { type HttpApp, type WithWebSocketOptions, withWebSocket } from './with-websocket.js'

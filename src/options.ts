@@ -1,7 +1,7 @@
 /** createWebSocket() options: types with their defaults, and the one place they are checked. */
 import type { IncomingMessage } from 'node:http'
-import { ErrorCode, RoomcastError } from './errors.ts'
-import type { Logger, WSConnection } from './types.ts'
+import { ErrorCode, RoomcastError } from './errors.js'
+import type { Logger, WSConnection } from './types.js'
 
 /** An allowed origin: exact string, string with `*` wildcards, or a RegExp. */
 export type OriginPattern = string | RegExp

@@ -1,5 +1,5 @@
 /** Turns what the application sends into bytes once, whatever the number of recipients. */
-import type { SendData } from './types.ts'
+import type { SendData } from './types.js'
 
 /** An encoded message: the bytes and the frame type they go out as. */
 export interface Payload {
@@ -7,12 +7,12 @@ export interface Payload {
   readonly binary: boolean
 }
 
-function payloadTypeError(data: unknown): TypeError {
-  const type = data === null ? 'null' : Array.isArray(data) ? 'array' : typeof data
-  const error = new TypeError(
-    `send() accepts a string, Buffer, ArrayBuffer or TypedArray, got ${type}; use json() to send objects`,
-  )
-  return Object.assign(error, { code: 'ERR_INVALID_PAYLOAD' as const })
+function payloadError(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_PAYLOAD' as const })
+}
+
+function typeName(data: unknown): string {
+  return data === null ? 'null' : Array.isArray(data) ? 'array' : typeof data
 }
 
 /**
@@ -27,17 +27,20 @@ export function toPayload(data: SendData): Payload {
   if (ArrayBuffer.isView(data)) {
     return { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), binary: true }
   }
-  throw payloadTypeError(data)
+  throw payloadError(
+    `send() accepts a string, Buffer, ArrayBuffer or TypedArray, got ${typeName(data)}; use json() to send objects`,
+  )
 }
 
 /**
  * Encodes `value` as a JSON text frame.
- * @throws {TypeError} when `value` has no JSON form (`undefined`, a function) or is circular.
+ * @throws {TypeError} `ERR_INVALID_PAYLOAD` when `value` has no JSON form (`undefined`, a
+ * function); JSON.stringify's own TypeError when it is circular or holds a BigInt.
  */
 export function toJsonPayload(value: unknown): Payload {
   const text = JSON.stringify(value)
   if (text === undefined) {
-    throw new TypeError(`json() cannot encode ${typeof value}: it has no JSON representation`)
+    throw payloadError(`json() cannot encode ${typeName(value)}: it has no JSON representation`)
   }
   return { data: Buffer.from(text), binary: false }
 }

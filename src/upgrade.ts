@@ -2,13 +2,13 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
-import type { ConnectionRoute } from './connection.ts'
-import { toError } from './errors.ts'
-import { checkHandshakeRequest, type Rejection, writeRejection } from './handshake.ts'
-import type { ResolvedOptions } from './options.ts'
-import { createOriginCheck } from './origin.ts'
-import { type RouteMatch, splitPath } from './route.ts'
-import type { RouteHandler } from './types.ts'
+import type { ConnectionRoute } from './connection.js'
+import { toError } from './errors.js'
+import { checkHandshakeRequest, type Rejection, writeRejection } from './handshake.js'
+import type { ResolvedOptions } from './options.js'
+import { createOriginCheck } from './origin.js'
+import { type RouteMatch, splitPath } from './route.js'
+import type { RouteHandler } from './types.js'
 
 /** A routed, accepted request: where it goes and which handler (none for `path` entries). */
 export interface AcceptedRoute extends ConnectionRoute {
