@@ -96,7 +96,8 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
       if (!released) inFlight--
       released = true
     }
-    if (socket.destroyed || !socket.writable) {
+    // A client that left during verifyClient may leave a half-open socket: check both sides.
+    if (socket.destroyed || !socket.readable || !socket.writable) {
       release()
       socket.destroy()
       return
