@@ -1,24 +1,27 @@
-/** The connection object: sending, closing, events, rooms and the inbound queue. */
+/** The connection object: sending, closing, events and rooms, as handlers see it. */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
-import { isSendableCloseCode, truncateCloseReason } from './close-codes.js'
-import { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
+import { CloseCode, isSendableCloseCode, truncateCloseReason } from './close-codes.js'
+import { ErrorCode, RoomcastError } from './errors.js'
 import { ListenerRegistry } from './listeners.js'
 import { type Payload, toJsonPayload, toPayload } from './payload.js'
-import { assertRoomName, type RoomIndex } from './rooms.js'
+import { assertRoomName } from './rooms.js'
+import { StartupQueue } from './startup-queue.js'
 import type { StatsCounter } from './stats.js'
 import type { ConnectionEvent, ConnectionEvents, SendData, WSConnection } from './types.js'
 
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
 const OPEN = 1
 
-/** What a connection needs from the server that owns it. */
+/** What a connection needs from the server that owns it; membership lives there. */
 export interface ConnectionHost {
-  readonly rooms: RoomIndex
   readonly stats: StatsCounter
-  readonly maxRoomsPerConnection: number
   readonly maxQueuedBytes: number
+  join(conn: Connection, room: string): void
+  leave(conn: Connection, room: string): void
+  leaveAll(conn: Connection): void
+  roomsOf(conn: Connection): Iterable<string>
   broadcastFrom(conn: Connection, room: string, payload: Payload): number
   reportError(conn: Connection, error: Error): void
   connectionClosed(conn: Connection, code: number, reason: string): void
@@ -31,9 +34,9 @@ export interface ConnectionRoute {
   query: URLSearchParams
 }
 
-type QueuedEvent = {
-  [E in ConnectionEvent]: { event: E; args: Parameters<ConnectionEvents[E]> }
-}[ConnectionEvent]
+type HeldEvent =
+  | { event: 'message'; args: Parameters<ConnectionEvents['message']> }
+  | { event: 'close'; args: Parameters<ConnectionEvents['close']> }
 
 export class Connection implements WSConnection {
   readonly id = randomUUID()
@@ -50,10 +53,11 @@ export class Connection implements WSConnection {
   readonly #socket: WebSocket
   readonly #host: ConnectionHost
   readonly #listeners = new ListenerRegistry<ConnectionEvents>()
-  /** Events held until the middleware chain and route handler settle; `undefined` once open. */
-  #queue: QueuedEvent[] | undefined = []
-  #queuedBytes = 0
-  #closed = false
+  /** Messages (and a close) held until the route handler settles. */
+  readonly #startup: StartupQueue<HeldEvent>
+  #releaseWhenClosed = false
+  /** Rooms at the moment of closing, so close listeners can still address them. */
+  #roomsAtClose: string[] | undefined
   #closedByServer = false
 
   constructor(
@@ -64,6 +68,7 @@ export class Connection implements WSConnection {
   ) {
     this.#host = host
     this.#socket = socket
+    this.#startup = new StartupQueue(host.maxQueuedBytes)
     this.request = request
     this.url = route.url
     this.params = route.params
@@ -71,11 +76,13 @@ export class Connection implements WSConnection {
     this.protocol = socket.protocol
     this.remoteAddress = request.socket.remoteAddress
     socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
-    socket.on('ping', (data) => this.#dispatch({ event: 'ping', args: [data] }))
+    // Control frames are not held for the handler: a stale ping is worth nothing, and
+    // holding them would let a client grow memory outside maxQueuedBytes.
+    socket.on('ping', (data) => this.#emit('ping', [data]))
     socket.on('pong', (data) => {
       this.isAlive = true
       this.lastPong = Date.now()
-      this.#dispatch({ event: 'pong', args: [data] })
+      this.#emit('pong', [data])
     })
     // ws closes the socket itself after protocol errors (1002, 1007, 1009); we only report them.
     socket.on('error', (error) => host.reportError(this, error))
@@ -103,7 +110,7 @@ export class Connection implements WSConnection {
     return true
   }
 
-  close(code = 1000, reason = ''): void {
+  close(code: number = CloseCode.Normal, reason = ''): void {
     if (!isSendableCloseCode(code)) {
       throw new RoomcastError(
         ErrorCode.InvalidCloseCode,
@@ -168,28 +175,24 @@ export class Connection implements WSConnection {
     this.#listeners.emit('error', [error], onFailure)
   }
 
+  /** Joining after the connection closed does nothing: its rooms are already gone. */
   join(room: string): void {
     assertRoomName(room)
-    if (this.#closed) return
-    const rooms = this.#host.rooms
-    if (rooms.roomsOf(this.id)?.has(room)) return
-    const limit = this.#host.maxRoomsPerConnection
-    if (limit > 0 && rooms.roomCountOf(this.id) >= limit)
-      throw new MaxRoomsExceededError(room, limit)
-    rooms.add(this.id, room)
+    if (this.#roomsAtClose === undefined) this.#host.join(this, room)
   }
 
   leave(room: string): void {
     assertRoomName(room)
-    this.#host.rooms.remove(this.id, room)
+    this.#host.leave(this, room)
   }
 
   leaveAll(): void {
-    this.#host.rooms.removeAll(this.id)
+    this.#host.leaveAll(this)
   }
 
+  /** The rooms joined; once closed, the rooms it was in when it closed. */
   getRooms(): string[] {
-    return [...(this.#host.rooms.roomsOf(this.id) ?? [])]
+    return [...(this.#roomsAtClose ?? this.#host.roomsOf(this))]
   }
 
   broadcast(room: string, data: SendData): number {
@@ -202,13 +205,22 @@ export class Connection implements WSConnection {
     return this.#host.broadcastFrom(this, room, toJsonPayload(value))
   }
 
-  /** Delivers the events held while the handler was starting, in order, then delivers live. */
+  /** Delivers the messages held while the handler was starting, in order; then live. */
   release(): void {
-    const queue = this.#queue
-    if (queue === undefined) return
-    this.#queue = undefined
-    this.#queuedBytes = 0
-    for (const item of queue) this.#emit(item)
+    for (const held of this.#startup.release()) {
+      if (held.event === 'message') this.#emit('message', held.args)
+      else this.#emit('close', held.args)
+    }
+  }
+
+  /**
+   * For a startup that ended without the route handler settling (a middleware
+   * stopped the chain or failed): keep holding messages, and deliver them and
+   * the close to whatever listeners exist once the connection has closed.
+   */
+  releaseWhenClosed(): void {
+    if (this.#roomsAtClose !== undefined) this.release()
+    else this.#releaseWhenClosed = true
   }
 
   #onMessage(data: Buffer, isBinary: boolean): void {
@@ -216,39 +228,36 @@ export class Connection implements WSConnection {
     stats.messagesIn++
     stats.bytesIn += data.length
     const message = isBinary ? data : data.toString()
-    if (this.#queue !== undefined) {
-      this.#queuedBytes += data.length
-      const limit = this.#host.maxQueuedBytes
-      if (limit > 0 && this.#queuedBytes > limit) {
-        if (!this.isOpen) return
-        this.#host.reportError(
-          this,
-          new RoomcastError(
-            ErrorCode.QueueOverflow,
-            `Connection ${this.id} sent more than ${limit} bytes (maxQueuedBytes) before its handler was ready`,
-          ),
-        )
-        this.close(1008, 'Message queue full')
-        return
-      }
+    if (!this.#startup.holding) {
+      this.#emit('message', [message])
+      return
     }
-    this.#dispatch({ event: 'message', args: [message] })
+    if (this.#startup.hold({ event: 'message', args: [message] }, data.length)) return
+    if (!this.isOpen) return
+    const limit = this.#host.maxQueuedBytes
+    this.#host.reportError(
+      this,
+      new RoomcastError(
+        ErrorCode.QueueOverflow,
+        `Connection ${this.id} sent more than ${limit} bytes (maxQueuedBytes) before its handler was ready`,
+        { closeCode: CloseCode.PolicyViolation },
+      ),
+    )
+    this.close(CloseCode.PolicyViolation, 'Message queue full')
   }
 
   #onClose(code: number, reason: string): void {
-    this.#closed = true
+    this.#roomsAtClose = [...this.#host.roomsOf(this)]
     this.#host.connectionClosed(this, code, reason)
-    this.#dispatch({ event: 'close', args: [code, reason] })
+    if (!this.#startup.holding) {
+      this.#emit('close', [code, reason])
+      return
+    }
+    this.#startup.hold({ event: 'close', args: [code, reason] })
+    if (this.#releaseWhenClosed) this.release()
   }
 
-  #dispatch(item: QueuedEvent): void {
-    if (this.#queue !== undefined) this.#queue.push(item)
-    else this.#emit(item)
-  }
-
-  #emit(item: QueuedEvent): void {
-    const onFailure = (error: Error) => this.#host.reportError(this, error)
-    // The union is correlated per item; TypeScript cannot follow it through the generic call.
-    this.#listeners.emit(item.event, item.args as never, onFailure)
+  #emit<E extends ConnectionEvent>(event: E, args: Parameters<ConnectionEvents[E]>): void {
+    this.#listeners.emit(event, args, (error) => this.#host.reportError(this, error))
   }
 }

@@ -1,4 +1,4 @@
-/** Error classes with stable string codes: the only errors roomcast creates. */
+/** roomcast's error classes and their stable string codes. Argument-type misuse throws TypeError. */
 
 /**
  * Every code a {@link RoomcastError} can carry. The set is closed: code that
@@ -25,14 +25,17 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
-/** Base class of every error roomcast raises. */
+/** Base class of the errors roomcast raises. */
 export class RoomcastError extends Error {
   override name = 'RoomcastError'
   readonly code: ErrorCode
+  /** For errors that end a connection: the close code it was closed with. */
+  readonly closeCode: number | undefined
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; closeCode?: number }) {
     super(message, options)
     this.code = code
+    this.closeCode = options?.closeCode
   }
 }
 

@@ -1,5 +1,6 @@
 /** The one place user code is called: sync throws and async rejections are both caught. */
 import { toError } from './errors.js'
+import type { Logger } from './types.js'
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -32,4 +33,18 @@ export function invokeHook<Args extends unknown[]>(
     () => undefined,
     (error: unknown) => onFailure(toError(error)),
   )
+}
+
+/** Logs through the user's logger; a logger that throws is ignored rather than crashing. */
+export function logSafely(
+  logger: Logger,
+  level: keyof Logger,
+  message: string,
+  ...details: unknown[]
+): void {
+  try {
+    logger[level](message, ...details)
+  } catch {
+    // Nowhere left to report to: a broken logger must not take the process down.
+  }
 }

@@ -12,6 +12,8 @@ interface Entry {
 /**
  * Listener lists are replaced, never mutated, so a listener that adds or
  * removes listeners while an event is being emitted does not disturb it.
+ * Semantics follow Node's EventEmitter: `off` removes the most recently added
+ * registration, and a `once` registration removes only itself.
  */
 export class ListenerRegistry<Events extends ListenerMap<Events>> {
   readonly #lists = new Map<keyof Events, readonly Entry[]>()
@@ -26,12 +28,9 @@ export class ListenerRegistry<Events extends ListenerMap<Events>> {
 
   remove<E extends keyof Events>(event: E, listener: Events[E]): void {
     const list = this.#lists.get(event)
-    if (list === undefined) return
-    const index = list.findIndex((entry) => entry.listener === (listener as AnyListener))
-    if (index === -1) return
-    const rest = list.filter((_, i) => i !== index)
-    if (rest.length === 0) this.#lists.delete(event)
-    else this.#lists.set(event, rest)
+    const index = list?.findLastIndex((entry) => entry.listener === (listener as AnyListener))
+    if (list === undefined || index === undefined || index === -1) return
+    this.#removeEntry(event, list[index] as Entry)
   }
 
   count(event: keyof Events): number {
@@ -47,13 +46,15 @@ export class ListenerRegistry<Events extends ListenerMap<Events>> {
     const list = this.#lists.get(event)
     if (list === undefined) return
     for (const entry of list) {
-      if (entry.once) this.remove(event, entry.listener as Events[E])
+      if (entry.once) this.#removeEntry(event, entry)
       // Listeners of `event` were stored from `Events[E]`, so `args` fits them.
       invokeHook(entry.listener as (...args: unknown[]) => unknown, args, onFailure)
     }
   }
 
-  clear(): void {
-    this.#lists.clear()
+  #removeEntry(event: keyof Events, entry: Entry): void {
+    const rest = (this.#lists.get(event) ?? []).filter((e) => e !== entry)
+    if (rest.length === 0) this.#lists.delete(event)
+    else this.#lists.set(event, rest)
   }
 }

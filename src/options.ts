@@ -23,7 +23,10 @@ export interface WebSocketOptions {
   maxPayload?: number
   /** Ping every connection this often (ms); 0 disables the heartbeat. @default 30000 */
   heartbeatInterval?: number
-  /** Terminate a connection whose last pong is older than this (ms). @default 60000 */
+  /**
+   * Terminate a connection whose last pong is older than this (ms); must exceed
+   * `heartbeatInterval`. @default 60000, or twice `heartbeatInterval` when that is larger
+   */
   clientTimeout?: number
   /** Open connections allowed at once; more handshakes get HTTP 503. 0 = unlimited. @default 0 */
   maxConnections?: number
@@ -39,7 +42,7 @@ export interface WebSocketOptions {
   verifyClient?: (request: IncomingMessage) => boolean | Promise<boolean>
   /** Bound on an async `verifyClient` (ms); past it the handshake gets HTTP 503. @default 10000 */
   handshakeTimeout?: number
-  /** Bytes of client messages held while middleware and the route handler run; past it, close 1008. @default 1048576 */
+  /** Bytes of client messages held (at least 1) while middleware and the handler run; past it, close 1008. @default 1048576 */
   maxQueuedBytes?: number
   /** How long `close()` waits for closing handshakes before terminating (ms). @default 5000 */
   closeTimeout?: number
@@ -91,12 +94,31 @@ function invalid(name: string, expected: string, value: unknown): RoomcastError 
   )
 }
 
-function count(options: WebSocketOptions, name: keyof typeof defaultOptions): number {
-  const value = options[name] ?? defaultOptions[name]
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw invalid(name, 'a non-negative integer', value)
+/** Node clamps longer timer delays to 1 ms, which would turn a long timeout into a busy loop. */
+const MAX_TIMER_DELAY = 2_147_483_647
+
+type CountOption = Exclude<keyof typeof defaultOptions, 'path'>
+
+function count(
+  name: CountOption,
+  given: unknown,
+  { min = 0, max = Number.MAX_SAFE_INTEGER } = {},
+): number {
+  const value = given ?? defaultOptions[name]
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === MAX_TIMER_DELAY ? ` up to ${max} ms` : ''
+    throw invalid(name, `an integer ≥ ${min}${range}`, value)
   }
   return value
+}
+
+const duration = { max: MAX_TIMER_DELAY }
+
+/** Twice the heartbeat interval, when that is longer than the default timeout. */
+function defaultClientTimeout(options: WebSocketOptions): number | undefined {
+  const interval = options.heartbeatInterval
+  if (options.clientTimeout !== undefined || typeof interval !== 'number') return undefined
+  return Math.min(Math.max(defaultOptions.clientTimeout, interval * 2), MAX_TIMER_DELAY)
 }
 
 function optionalFunction<T>(options: WebSocketOptions, name: keyof WebSocketOptions): T {
@@ -159,18 +181,25 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
     throw invalid('options', 'an object', options)
   const resolved: ResolvedOptions = {
     paths: stringList(options.path, 'path', defaultOptions.path),
-    maxPayload: count(options, 'maxPayload'),
-    heartbeatInterval: count(options, 'heartbeatInterval'),
-    clientTimeout: count(options, 'clientTimeout'),
-    maxConnections: count(options, 'maxConnections'),
-    maxRoomsPerConnection: count(options, 'maxRoomsPerConnection'),
+    maxPayload: count('maxPayload', options.maxPayload),
+    heartbeatInterval: count('heartbeatInterval', options.heartbeatInterval, duration),
+    clientTimeout: count(
+      'clientTimeout',
+      options.clientTimeout ?? defaultClientTimeout(options),
+      duration,
+    ),
+    maxConnections: count('maxConnections', options.maxConnections),
+    maxRoomsPerConnection: count('maxRoomsPerConnection', options.maxRoomsPerConnection),
     allowedOrigins: resolveOrigins(options.allowedOrigins),
     perMessageDeflate: resolveDeflate(options.perMessageDeflate),
     subprotocols: stringList(options.subprotocols, 'subprotocols', []),
     verifyClient: optionalFunction(options, 'verifyClient'),
-    handshakeTimeout: count(options, 'handshakeTimeout'),
-    maxQueuedBytes: count(options, 'maxQueuedBytes'),
-    closeTimeout: count(options, 'closeTimeout'),
+    handshakeTimeout: count('handshakeTimeout', options.handshakeTimeout, {
+      min: 1,
+      max: MAX_TIMER_DELAY,
+    }),
+    maxQueuedBytes: count('maxQueuedBytes', options.maxQueuedBytes, { min: 1 }),
+    closeTimeout: count('closeTimeout', options.closeTimeout, duration),
     onConnection: optionalFunction(options, 'onConnection'),
     onClose: optionalFunction(options, 'onClose'),
     onError: optionalFunction(options, 'onError'),
@@ -183,6 +212,5 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
       resolved.clientTimeout,
     )
   }
-  if (resolved.handshakeTimeout === 0) throw invalid('handshakeTimeout', 'a positive integer', 0)
   return resolved
 }

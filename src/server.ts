@@ -4,25 +4,27 @@ import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer as WsServer } from 'ws'
 import { type BroadcastTarget, fanOut } from './broadcast.js'
+import { CloseCode } from './close-codes.js'
 import { Connection, type ConnectionHost } from './connection.js'
-import { ErrorCode, RoomcastError } from './errors.js'
+import { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
 import { writeRejection } from './handshake.js'
 import { createHeartbeat } from './heartbeat.js'
 import { invokeHook } from './hooks.js'
 import { type ConnectMiddleware, createUpgradeMiddleware } from './http-middleware.js'
-import { runChain } from './middleware.js'
 import { type ResolvedOptions, resolveOptions, type WebSocketOptions } from './options.js'
 import { type Payload, toJsonPayload, toPayload } from './payload.js'
 import { assertRoomName, RoomIndex } from './rooms.js'
 import { RouteTable, splitPath } from './route.js'
+import { createErrorReporter, startConnection } from './startup.js'
 import { StatsCounter, type WebSocketStats } from './stats.js'
 import type { Middleware, RouteHandler, SendData, WSConnection } from './types.js'
-import { createUpgradeHandler, type UpgradeHandler } from './upgrade.js'
+import { createUpgradePipeline, type UpgradePipeline } from './upgrade.js'
 
 /** A connection, or its id, that a broadcast skips. */
 export type BroadcastExclude = WSConnection | string
 
 type AttachableServer = HttpServer | HttpsServer
+type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
 
 function exceptOf(exclude: BroadcastExclude | undefined): ReadonlySet<string> | undefined {
   if (exclude === undefined) return undefined
@@ -33,6 +35,21 @@ function exceptOf(exclude: BroadcastExclude | undefined): ReadonlySet<string> | 
   throw new TypeError('exclude must be a connection or a connection id')
 }
 
+function compilePaths(paths: readonly string[]): RouteTable<undefined> {
+  const table = new RouteTable<undefined>()
+  for (const path of paths) {
+    try {
+      table.add(path, undefined)
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause)
+      throw new RoomcastError(ErrorCode.InvalidOption, `Invalid option "path": ${reason}`, {
+        cause,
+      })
+    }
+  }
+  return table
+}
+
 /**
  * A WebSocket server with routes, middleware, rooms and broadcasting. Create
  * it with {@link createWebSocket}, register routes, then `attach()` it.
@@ -41,22 +58,23 @@ export class RoomcastServer {
   readonly #options: ResolvedOptions
   readonly #wsServer: WsServer
   readonly #routes = new RouteTable<RouteHandler>()
-  readonly #paths = new RouteTable<undefined>()
+  readonly #paths: RouteTable<undefined>
   readonly #middleware: Middleware[] = []
   readonly #connections = new Map<string, Connection>()
   readonly #rooms = new RoomIndex()
   readonly #stats = new StatsCounter()
   readonly #heartbeat: ReturnType<typeof createHeartbeat>
-  readonly #attached = new Map<AttachableServer, UpgradeHandler>()
+  readonly #attached = new Map<AttachableServer, UpgradeListener>()
   readonly #drainWaiters = new Set<() => void>()
+  readonly #reportError: (conn: Connection, error: Error) => void
   readonly #host: ConnectionHost
-  readonly #upgrade: UpgradeHandler
+  readonly #upgrade: UpgradePipeline
   #closing: Promise<void> | undefined
 
   constructor(options: WebSocketOptions = {}) {
     const resolved = resolveOptions(options)
     this.#options = resolved
-    for (const path of resolved.paths) this.#paths.add(path, undefined)
+    this.#paths = compilePaths(resolved.paths)
     const preferred = resolved.subprotocols
     this.#wsServer = new WsServer({
       noServer: true,
@@ -76,8 +94,9 @@ export class RoomcastServer {
       timeout: resolved.clientTimeout,
       targets: () => this.#connections.values(),
     })
+    this.#reportError = createErrorReporter(resolved)
     this.#host = this.#createHost()
-    this.#upgrade = createUpgradeHandler({
+    this.#upgrade = createUpgradePipeline({
       options: resolved,
       wsServer: this.#wsServer,
       isClosing: () => this.#closing !== undefined,
@@ -89,7 +108,11 @@ export class RoomcastServer {
         this.#connections.set(conn.id, conn)
         this.#stats.connectionsTotal++
         this.#heartbeat.start()
-        void this.#open(conn, target.handler)
+        void startConnection(conn, target.handler, {
+          onConnection: resolved.onConnection,
+          middleware: this.#middleware,
+          reportError: this.#reportError,
+        })
       },
     })
   }
@@ -112,12 +135,22 @@ export class RoomcastServer {
     return this
   }
 
-  /** Handles WebSocket upgrades of an http or https server; several servers may be attached. */
+  /**
+   * Handles WebSocket upgrades of an http or https server; several servers may
+   * be attached. A path no route matches gets 404, unless the server has other
+   * `upgrade` listeners (another WebSocket server, a dev server's HMR): then it
+   * is left to them.
+   * @throws {RoomcastError} `ERR_SERVER_CLOSED` after `close()`.
+   */
   attach(server: AttachableServer): this {
-    if (this.#closing)
+    if (this.#closing) {
       throw new RoomcastError(ErrorCode.ServerClosed, 'Cannot attach a closed server')
+    }
     if (this.#attached.has(server)) return this
-    const listener: UpgradeHandler = (request, socket, head) => this.#upgrade(request, socket, head)
+    const listener: UpgradeListener = (request, socket, head) => {
+      const unmatched = server.listenerCount('upgrade') > 1 ? 'ignore' : 'reject'
+      this.#upgrade.handle(request, socket, head, unmatched)
+    }
     server.on('upgrade', listener)
     this.#attached.set(server, listener)
     return this
@@ -125,17 +158,19 @@ export class RoomcastServer {
 
   /** Runs the handshake pipeline for an upgrade request you received yourself. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.#upgrade(request, socket, head)
+    this.#upgrade.handle(request, socket, head)
   }
 
   /**
    * Connect/Express-style middleware: sets `req.isWebSocket` and `req.wss` for
-   * HTTP routes, and answers 426 to plain HTTP requests on a `wss.on()` route.
+   * HTTP routes, and answers 426 to plain HTTP requests on a `wss.on()` route
+   * without `*` (a wildcard route would claim the app's own pages too).
    */
   upgrade(): ConnectMiddleware {
     return createUpgradeMiddleware(this, (path) => {
       const segments = splitPath(path)
-      return segments !== undefined && this.#routes.match(segments) !== undefined
+      const match = segments && this.#routes.match(segments)
+      return match !== undefined && !match.pattern.includes('*')
     })
   }
 
@@ -186,14 +221,15 @@ export class RoomcastServer {
   }
 
   /** Closes every connection with `code` and `reason`; the server keeps accepting. */
-  closeAll(code = 1001, reason = ''): void {
+  closeAll(code: number = CloseCode.GoingAway, reason = ''): void {
     for (const conn of this.#connections.values()) conn.close(code, reason)
   }
 
   /**
-   * Stops accepting (later handshakes get 503), stops the heartbeat, closes
-   * every connection with 1001 and waits for them, terminating those still
-   * open after `closeTimeout`, then detaches from every server. Idempotent.
+   * Stops accepting (handshakes in progress or arriving get 503), stops the
+   * heartbeat, closes every connection with 1001 and waits for them,
+   * terminating those still open after `closeTimeout`, then detaches from
+   * every server. Idempotent: every call returns the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown()
@@ -202,7 +238,8 @@ export class RoomcastServer {
 
   async #shutdown(): Promise<void> {
     this.#heartbeat.stop()
-    this.closeAll(1001, 'Server shutting down')
+    this.#upgrade.abortPending()
+    this.closeAll(CloseCode.GoingAway, 'Server shutting down')
     await this.#whenDrained(this.#options.closeTimeout)
     for (const conn of this.#connections.values()) conn.terminate()
     await this.#whenDrained(this.#options.closeTimeout)
@@ -229,41 +266,30 @@ export class RoomcastServer {
     return fanOut(target, payload, this.#connections, this.#rooms)
   }
 
-  /** onConnection, then middleware, then the route handler; queued messages follow. */
-  async #open(conn: Connection, handler: RouteHandler | undefined): Promise<void> {
-    const fail = (error: Error) => {
-      this.#reportError(conn, error)
-      conn.close(1011, 'Internal error')
-    }
-    await invokeHook(this.#options.onConnection, [conn], fail)
-    const final = handler && (() => handler(conn, conn.request))
-    const stopped = () => conn.closedByServer
-    await runChain(this.#middleware, conn, conn.request, final ?? (() => undefined), fail, stopped)
-    conn.release()
-  }
-
-  #reportError(conn: Connection, error: Error): void {
-    const { onError, logger } = this.#options
-    const logFailure = (failure: Error) => logger.error('roomcast: an error handler threw', failure)
-    const handled = onError !== undefined || conn.listenerCount('error') > 0
-    invokeHook(onError, [conn, error], logFailure)
-    conn.emitError(error, logFailure)
-    if (!handled) logger.error(`roomcast: error on connection ${conn.id}`, error)
-  }
-
+  /** The one place connections touch membership: a later adapter replaces these. */
   #createHost(): ConnectionHost {
     const options = this.#options
+    const rooms = this.#rooms
     return {
-      rooms: this.#rooms,
       stats: this.#stats,
-      maxRoomsPerConnection: options.maxRoomsPerConnection,
       maxQueuedBytes: options.maxQueuedBytes,
+      join: (conn, room) => {
+        if (rooms.roomsOf(conn.id)?.has(room)) return
+        const limit = options.maxRoomsPerConnection
+        if (limit > 0 && rooms.roomCountOf(conn.id) >= limit) {
+          throw new MaxRoomsExceededError(room, limit)
+        }
+        rooms.add(conn.id, room)
+      },
+      leave: (conn, room) => rooms.remove(conn.id, room),
+      leaveAll: (conn) => rooms.removeAll(conn.id),
+      roomsOf: (conn) => rooms.roomsOf(conn.id) ?? [],
       broadcastFrom: (conn, room, payload) =>
         this.#fanOut({ rooms: [room], except: new Set([conn.id]) }, payload),
       reportError: (conn, error) => this.#reportError(conn, error),
       connectionClosed: (conn, code, reason) => {
         this.#connections.delete(conn.id)
-        this.#rooms.removeAll(conn.id)
+        rooms.removeAll(conn.id)
         invokeHook(options.onClose, [conn, code, reason], (error) => this.#reportError(conn, error))
         if (this.#connections.size === 0) for (const done of this.#drainWaiters) done()
       },

@@ -37,7 +37,6 @@ export async function withWebSocket(
     },
     listener,
   )
-  wss.attach(server)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {
@@ -45,5 +44,7 @@ export async function withWebSocket(
       resolve()
     })
   })
+  // Attached only once listening, so a failed listen (EADDRINUSE) leaves wss untouched.
+  wss.attach(server)
   return server
 }

@@ -1,61 +1,10 @@
 /** Broadcasting: every server and connection broadcast method, exclude, return counts, query API, ordering. */
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, test } from 'node:test'
-import { RoomcastError, type WebSocketOptions, type WSConnection } from '../src/index.ts'
-import { connect, type TestClient } from './helpers/client.ts'
-import { startServer, type TestServer } from './helpers/server.ts'
-import { delay, within } from './helpers/timeout.ts'
-
-interface Pair {
-  client: TestClient
-  conn: WSConnection
-}
-
-interface Harness {
-  srv: TestServer
-  open(): Promise<Pair>
-  close(): Promise<void>
-}
-
-/** A server whose connections are handed to the test in the order they open. */
-async function harness(options: WebSocketOptions = {}): Promise<Harness> {
-  const pending: WSConnection[] = []
-  const waiters: Array<(conn: WSConnection) => void> = []
-  const clients: TestClient[] = []
-  const srv = await startServer({
-    ...options,
-    onConnection: (conn) => {
-      const waiter = waiters.shift()
-      if (waiter) waiter(conn)
-      else pending.push(conn)
-    },
-  })
-  const accepted = (): Promise<WSConnection> => {
-    const conn = pending.shift()
-    if (conn) return Promise.resolve(conn)
-    return within(new Promise((resolve) => waiters.push(resolve)), 3000, 'server connection')
-  }
-  return {
-    srv,
-    open: async () => {
-      const client = await connect(srv.url('/'))
-      clients.push(client)
-      return { client, conn: await accepted() }
-    },
-    close: async () => {
-      await srv.close()
-      for (const client of clients) client.ws.terminate()
-    },
-  }
-}
-
-async function eventually(check: () => boolean, label: string, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${label}: not true within ${ms} ms`)
-    await delay(5)
-  }
-}
+import { RoomcastError, type WSConnection } from '../src/index.ts'
+import { type Harness, harness, type Pair } from './helpers/capture.ts'
+import type { TestClient } from './helpers/client.ts'
+import { eventually, within } from './helpers/timeout.ts'
 
 const ids = (conns: WSConnection[]): string[] => conns.map((c) => c.id).sort()
 

@@ -1,6 +1,6 @@
 /** The connection object through real sockets: identity, send/json, close, events, error routing. */
 import assert from 'node:assert/strict'
-import { afterEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import {
   RoomcastError,
   type RoomcastServer,
@@ -8,42 +8,29 @@ import {
   type WebSocketOptions,
   type WSConnection,
 } from '../src/index.ts'
-import { connect, type TestClient } from './helpers/client.ts'
+import { connectionQueue } from './helpers/capture.ts'
+import { assertStillOpen, closedOf, connect } from './helpers/client.ts'
+import { signal } from './helpers/deferred.ts'
 import { recordingLogger, startServer, type TestServer } from './helpers/server.ts'
-import { delay, within } from './helpers/timeout.ts'
+import { cleanupsAfterEach } from './helpers/teardown.ts'
+import { delay } from './helpers/timeout.ts'
 
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupsAfterEach()
 
 /** A server whose every connection on `/` is handed out, in accept order, by `next()`. */
 async function serve(
   options: WebSocketOptions = {},
   setup?: (conn: WSConnection) => void,
 ): Promise<TestServer & { next(): Promise<WSConnection> }> {
-  const ready: WSConnection[] = []
-  const waiters: Array<(conn: WSConnection) => void> = []
+  const accepted = connectionQueue('server-side connection')
   const srv = await startServer(options, (wss: RoomcastServer) => {
     wss.on('/', (conn) => {
       setup?.(conn)
-      const waiter = waiters.shift()
-      if (waiter) waiter(conn)
-      else ready.push(conn)
+      accepted.push(conn)
     })
   })
   cleanups.push(() => srv.close())
-  const next = () =>
-    within(
-      new Promise<WSConnection>((resolve) => {
-        const conn = ready.shift()
-        if (conn) resolve(conn)
-        else waiters.push(resolve)
-      }),
-      3000,
-      'server-side connection',
-    )
-  return Object.assign(srv, { next })
+  return Object.assign(srv, { next: accepted.next })
 }
 
 async function open(srv: TestServer & { next(): Promise<WSConnection> }) {
@@ -53,21 +40,10 @@ async function open(srv: TestServer & { next(): Promise<WSConnection> }) {
   return { client, conn }
 }
 
-const closedOf = (client: TestClient) => within(client.closed, 3000, 'client close')
-
-/** Asserts the client is not closed within `ms`. */
-async function assertStillOpen(client: TestClient, ms = 50): Promise<void> {
-  const outcome = await Promise.race([client.closed, delay(ms).then(() => 'open' as const)])
-  assert.equal(outcome, 'open')
-}
-
 /** Resolves with the arguments of the next call of the returned callback. */
 function nextCall<Args extends unknown[]>(label: string) {
-  let resolve!: (args: Args) => void
-  const promise = new Promise<Args>((r) => {
-    resolve = r
-  })
-  return { fn: (...args: Args) => resolve(args), called: within(promise, 3000, label) }
+  const { resolve, promise } = signal<Args>(label)
+  return { fn: (...args: Args) => resolve(args), called: promise }
 }
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/

@@ -3,46 +3,11 @@ import { IncomingMessage } from 'node:http'
 import { connect as netConnect } from 'node:net'
 import { describe, test } from 'node:test'
 import WebSocket from 'ws'
-import { connect, rawRequest, type TestClient, upgradeRequest } from './helpers/client.ts'
+import { connect, handshakeOutcome, type TestClient } from './helpers/client.ts'
+import { deferred } from './helpers/deferred.ts'
+import { rawRequest, upgradeRequest } from './helpers/raw-socket.ts'
 import { recordingLogger, startServer } from './helpers/server.ts'
-import { delay, within } from './helpers/timeout.ts'
-
-type ClientOptions = Parameters<typeof connect>[1]
-
-/** 101 when the handshake was accepted (the client is then closed), else the refusal status. */
-async function outcome(url: string, options: ClientOptions = {}): Promise<number> {
-  try {
-    const client = await connect(url, options)
-    client.close()
-    await within(client.closed, 2000, 'client close')
-    return 101
-  } catch (error) {
-    const status = (error as { status?: number }).status
-    if (status !== undefined) return status
-    throw error
-  }
-}
-
-/** A promise with its resolver, for gating an async verifyClient from the test. */
-function deferred<T = void>() {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((r) => {
-    resolve = r
-  })
-  return { promise, resolve }
-}
-
-/** Resolves once `condition()` holds, polling every 5 ms; bounded. */
-function until(condition: () => boolean, label: string, ms = 2000): Promise<void> {
-  return within(
-    new Promise<void>((resolve) => {
-      const check = () => (condition() ? resolve() : setTimeout(check, 5))
-      check()
-    }),
-    ms,
-    label,
-  )
-}
+import { delay, eventually, within } from './helpers/timeout.ts'
 
 describe('401: verifyClient refuses', () => {
   test('false, resolved false, a throw and a rejection each give 401 and no connection', async () => {
@@ -72,7 +37,11 @@ describe('401: verifyClient refuses', () => {
     })
     try {
       for (const mode of ['false', 'resolve-false', 'throw', 'reject']) {
-        assert.equal(await outcome(srv.url('/'), { headers: { 'x-mode': mode } }), 401, mode)
+        assert.equal(
+          await handshakeOutcome(srv.url('/'), { headers: { 'x-mode': mode } }),
+          401,
+          mode,
+        )
       }
       assert.equal(opened, 0)
       assert.equal(srv.wss.getConnectionCount(), 0)
@@ -85,7 +54,7 @@ describe('401: verifyClient refuses', () => {
           ['roomcast: verifyClient threw; handshake rejected with 401', rejected],
         ],
       )
-      assert.equal(await outcome(srv.url('/'), { headers: { 'x-mode': 'ok' } }), 101)
+      assert.equal(await handshakeOutcome(srv.url('/'), { headers: { 'x-mode': 'ok' } }), 101)
       assert.equal(opened, 1)
     } finally {
       await srv.close()
@@ -116,8 +85,8 @@ describe('401: verifyClient refuses', () => {
     })
     try {
       const url = srv.url('/?room=a')
-      assert.equal(await outcome(url, { headers: { 'X-Token': 'good' } }), 101)
-      assert.equal(await outcome(url, { headers: { 'X-Token': 'bad' } }), 401)
+      assert.equal(await handshakeOutcome(url, { headers: { 'X-Token': 'good' } }), 101)
+      assert.equal(await handshakeOutcome(url, { headers: { 'X-Token': 'bad' } }), 401)
       assert.equal(seen.length, 2)
       const [first] = seen
       assert.ok(first instanceof IncomingMessage)
@@ -152,7 +121,7 @@ describe('503: handshakeTimeout', () => {
     try {
       for (let i = 0; i < 3; i++) {
         const started = Date.now()
-        assert.equal(await outcome(srv.url('/'), { headers: { 'x-slow': '1' } }), 503)
+        assert.equal(await handshakeOutcome(srv.url('/'), { headers: { 'x-slow': '1' } }), 503)
         const elapsed = Date.now() - started
         assert.ok(elapsed >= 90 && elapsed < 1000, `refused after ${elapsed} ms`)
       }
@@ -185,13 +154,13 @@ describe('503: maxConnections', () => {
     const clients: TestClient[] = []
     try {
       clients.push(await connect(srv.url('/')), await connect(srv.url('/')))
-      assert.equal(await outcome(srv.url('/')), 503)
+      assert.equal(await handshakeOutcome(srv.url('/')), 503)
       assert.equal(srv.wss.getConnectionCount(), 2)
       clients[0]?.close()
-      await until(() => closedOnServer === 1, 'server sees the close')
+      await eventually(() => closedOnServer === 1, 'server sees the close')
       clients.push(await connect(srv.url('/')))
       assert.equal(srv.wss.getConnectionCount(), 2)
-      assert.equal(await outcome(srv.url('/')), 503)
+      assert.equal(await handshakeOutcome(srv.url('/')), 503)
       assert.deepEqual(srv.wss.getStats().handshakesRejected, { 503: 2 })
     } finally {
       for (const client of clients) client.ws.terminate()
@@ -243,7 +212,7 @@ describe('503: server closing', () => {
       // The client does not read the close frame yet, so close() stays in progress.
       client.ws.pause()
       const closing = srv.wss.close()
-      assert.equal(await outcome(srv.url('/')), 503)
+      assert.equal(await handshakeOutcome(srv.url('/')), 503)
       assert.equal(srv.wss.getConnectionCount(), 1)
       assert.deepEqual(srv.wss.getStats().handshakesRejected, { 503: 1 })
       client.ws.resume()
@@ -273,7 +242,7 @@ describe('503: server closing', () => {
       },
     })
     try {
-      const pending = outcome(srv.url('/'))
+      const pending = handshakeOutcome(srv.url('/'))
       await within(called.promise, 2000, 'verifyClient called')
       const closing = srv.wss.close()
       gate.resolve(true)

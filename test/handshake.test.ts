@@ -1,26 +1,10 @@
 import assert from 'node:assert/strict'
-import { connect as netConnect, type Socket } from 'node:net'
 import { after, afterEach, before, describe, test } from 'node:test'
 import type { WebSocketOptions, WSConnection } from '../src/index.ts'
-import { connect, rawRequest, refusedStatus, statusOf, upgradeRequest } from './helpers/client.ts'
+import { connect, handshakeOutcome, refusedStatus } from './helpers/client.ts'
+import { rawRequest, rawUpgrade, statusOf, upgradeRequest } from './helpers/raw-socket.ts'
 import { startServer, type TestServer } from './helpers/server.ts'
 import { within } from './helpers/timeout.ts'
-
-type ClientOptions = Parameters<typeof connect>[1]
-
-/** 101 when the handshake was accepted (the client is then closed), else the refusal status. */
-async function outcome(url: string, options: ClientOptions = {}): Promise<number> {
-  try {
-    const client = await connect(url, options)
-    client.close()
-    await within(client.closed, 2000, 'client close')
-    return 101
-  } catch (error) {
-    const status = (error as { status?: number }).status
-    if (status !== undefined) return status
-    throw error
-  }
-}
 
 interface ParsedResponse {
   statusLine: string
@@ -52,26 +36,6 @@ function assertCompleteResponse(text: string, status: number, reason: string): P
   return response
 }
 
-/** Sends an upgrade request and resolves with the response head, leaving the socket open. */
-function rawHandshake(port: number, request: string): Promise<{ head: string; socket: Socket }> {
-  return within(
-    new Promise((resolve, reject) => {
-      const socket = netConnect(port, '127.0.0.1')
-      let received = ''
-      socket.setEncoding('latin1')
-      socket.on('error', reject)
-      socket.on('data', (chunk) => {
-        received += chunk
-        const end = received.indexOf('\r\n\r\n')
-        if (end !== -1) resolve({ head: received.slice(0, end), socket })
-      })
-      socket.write(request)
-    }),
-    3000,
-    'raw handshake',
-  )
-}
-
 describe('404: no route', () => {
   test('an unknown path is refused with 404 and counted', async () => {
     const srv = await startServer({}, (wss) => wss.on('/chat', () => {}))
@@ -96,7 +60,7 @@ describe('403: allowedOrigins', () => {
     return srv
   }
   const from = (srv: TestServer, origin?: string) =>
-    outcome(srv.url('/'), origin === undefined ? {} : { origin })
+    handshakeOutcome(srv.url('/'), origin === undefined ? {} : { origin })
 
   test('an exact origin is allowed, case-insensitively; others get 403', async () => {
     const srv = await start(['https://app.example.com'])
@@ -262,7 +226,7 @@ describe('protocol-level refusals on raw sockets', () => {
   })
 
   test('a well-formed raw request is upgraded with 101', async () => {
-    const { head, socket } = await rawHandshake(srv.port, upgradeRequest('/ws'))
+    const { head, socket } = await rawUpgrade(srv.port, upgradeRequest('/ws'))
     try {
       assert.equal(head.split('\r\n')[0], 'HTTP/1.1 101 Switching Protocols')
       // RFC 6455 §1.3: the accept value for the RFC's sample key.
@@ -305,7 +269,7 @@ describe('subprotocol selection', () => {
   test('no overlap: 101 without Sec-WebSocket-Protocol and conn.protocol is ""', async () => {
     const { srv, opened } = await start({ subprotocols: ['v2', 'v1'] })
     const request = upgradeRequest('/', { 'Sec-WebSocket-Protocol': 'v3, v4' })
-    const { head, socket } = await rawHandshake(srv.port, request)
+    const { head, socket } = await rawUpgrade(srv.port, request)
     try {
       assert.equal(head.split('\r\n')[0], 'HTTP/1.1 101 Switching Protocols')
       assert.doesNotMatch(head, /sec-websocket-protocol/i)
@@ -319,7 +283,7 @@ describe('subprotocol selection', () => {
   test('without the subprotocols option no protocol is selected', async () => {
     const { srv, opened } = await start({})
     const request = upgradeRequest('/', { 'Sec-WebSocket-Protocol': 'v1' })
-    const { head, socket } = await rawHandshake(srv.port, request)
+    const { head, socket } = await rawUpgrade(srv.port, request)
     try {
       assert.equal(head.split('\r\n')[0], 'HTTP/1.1 101 Switching Protocols')
       assert.doesNotMatch(head, /sec-websocket-protocol/i)
@@ -338,7 +302,7 @@ describe('subprotocol selection', () => {
   test('the selected protocol is echoed in the 101 response', async () => {
     const { srv } = await start({ subprotocols: ['v2', 'v1'] })
     const request = upgradeRequest('/', { 'Sec-WebSocket-Protocol': 'v1, v2' })
-    const { head, socket } = await rawHandshake(srv.port, request)
+    const { head, socket } = await rawUpgrade(srv.port, request)
     try {
       assert.match(head, /\r\nSec-WebSocket-Protocol: v2(\r\n|$)/)
     } finally {
@@ -354,10 +318,10 @@ describe('getStats().handshakesRejected', () => {
     )
     try {
       assert.deepEqual(srv.wss.getStats().handshakesRejected, {})
-      assert.equal(await outcome(srv.url('/missing'), { origin: 'https://ok.test' }), 404)
-      assert.equal(await outcome(srv.url('/ws'), { origin: 'https://bad.test' }), 403)
-      assert.equal(await outcome(srv.url('/ws')), 403)
-      assert.equal(await outcome(srv.url('/ws'), { origin: 'https://ok.test' }), 101)
+      assert.equal(await handshakeOutcome(srv.url('/missing'), { origin: 'https://ok.test' }), 404)
+      assert.equal(await handshakeOutcome(srv.url('/ws'), { origin: 'https://bad.test' }), 403)
+      assert.equal(await handshakeOutcome(srv.url('/ws')), 403)
+      assert.equal(await handshakeOutcome(srv.url('/ws'), { origin: 'https://ok.test' }), 101)
       const stats = srv.wss.getStats()
       assert.deepEqual(stats.handshakesRejected, { 404: 1, 403: 2 })
       assert.equal(stats.connectionsTotal, 1)

@@ -5,19 +5,15 @@ import WebSocket from 'ws'
 import type { WSConnection } from '../src/index.ts'
 import { connect, type TestClient } from './helpers/client.ts'
 import { startServer, type TestServer } from './helpers/server.ts'
-import { delay, within } from './helpers/timeout.ts'
+import { closeAll } from './helpers/teardown.ts'
+import { delay, eventually, within } from './helpers/timeout.ts'
 
 const HEARTBEAT = { heartbeatInterval: 40, clientTimeout: 100 }
 
 let servers: TestServer[] = []
-let clients: TestClient[] = []
+const clients: TestClient[] = []
 
-afterEach(async () => {
-  for (const client of clients) client.ws.terminate()
-  for (const server of servers) await server.close()
-  servers = []
-  clients = []
-})
+afterEach(() => closeAll({ clients, servers }))
 
 async function start(
   options: Parameters<typeof startServer>[0],
@@ -55,20 +51,9 @@ function pings(ws: WebSocket, count: number, ms: number): Promise<number[]> {
   )
 }
 
-/** Polls `predicate` every 5 ms until it holds. */
-function waitFor(predicate: () => boolean, ms: number, label: string): Promise<void> {
-  return within(
-    (async () => {
-      while (!predicate()) await delay(5)
-    })(),
-    ms,
-    label,
-  )
-}
-
 /** The server-side connection once the server has registered it. */
 async function serverConnection(server: TestServer, index = 0): Promise<WSConnection> {
-  await waitFor(() => server.wss.getConnectionCount() > index, 2000, 'server-side connection')
+  await eventually(() => server.wss.getConnectionCount() > index, 'server-side connection', 2000)
   const conn = server.wss.getConnections()[index]
   assert.ok(conn)
   return conn
@@ -87,7 +72,7 @@ describe('heartbeat terminates clients that do not answer pings', () => {
 
     assert.equal(seen.code, 1006)
     assert.equal(seen.reason, '')
-    await waitFor(() => closes.length > 0, 1000, 'server onClose')
+    await eventually(() => closes.length > 0, 'server onClose', 1000)
     assert.deepEqual(closes, [{ id: conn.id, code: 1006 }])
     assert.equal(server.wss.getConnectionCount(), 0)
     // Last pong is the opening time; the first sweep past 100 ms terminates it (sweeps every 40 ms).
@@ -109,7 +94,7 @@ describe('heartbeat terminates clients that do not answer pings', () => {
     assert.equal(live.ws.readyState, WebSocket.OPEN)
     assert.equal(liveConn.isOpen, true)
     assert.equal((await within(silent.closed, 1000, 'silent closed')).code, 1006)
-    await waitFor(() => closes.length > 0, 1000, 'server onClose')
+    await eventually(() => closes.length > 0, 'server onClose', 1000)
     assert.deepEqual(closes, [{ id: silentConn.id, code: 1006 }])
     assert.deepEqual(
       server.wss.getConnections().map((c) => c.id),

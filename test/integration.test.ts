@@ -23,8 +23,9 @@ import {
   type WebSocketOptions,
   withWebSocket,
 } from '../src/index.ts'
-import { connect, refusedStatus, upgradeRequest } from './helpers/client.ts'
-import { recordingLogger } from './helpers/server.ts'
+import { connect, refusedStatus } from './helpers/client.ts'
+import { upgradeRequest } from './helpers/raw-socket.ts'
+import { listenOnLoopback, recordingLogger, shutdown } from './helpers/server.ts'
 import { within } from './helpers/timeout.ts'
 
 /** A server whose `/ws` route echoes with a prefix. */
@@ -39,26 +40,6 @@ function echoServer(options: WebSocketOptions = {}): RoomcastServer {
 }
 
 const portOf = (server: Server | HttpsServer) => (server.address() as AddressInfo).port
-
-async function listen(server: Server | HttpsServer): Promise<number> {
-  await within(
-    new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)),
-    2000,
-    'listen',
-  )
-  return portOf(server)
-}
-
-/** Closes the WebSocket side, then every HTTP connection, then the server. */
-async function shutdown(wss: RoomcastServer, server: Server | HttpsServer): Promise<void> {
-  await within(wss.close(), 8000, 'wss.close()')
-  server.closeAllConnections()
-  await within(
-    new Promise<void>((resolve) => server.close(() => resolve())),
-    2000,
-    'server.close()',
-  )
-}
 
 interface HttpResult {
   status: number
@@ -248,7 +229,7 @@ describe('wss.upgrade() middleware', () => {
       })
     })
     wss.attach(server)
-    port = await listen(server)
+    port = await listenOnLoopback(server)
   })
 
   after(() => shutdown(wss, server))
@@ -347,7 +328,7 @@ describe('wss.handleUpgrade() wired by hand', () => {
       upgrades++
       wss.handleUpgrade(req, socket, head)
     })
-    const port = await listen(server)
+    const port = await listenOnLoopback(server)
     try {
       const client = await connect(`ws://127.0.0.1:${port}/ws`, { origin: 'http://allowed.test' })
       client.send('hand')
@@ -393,7 +374,7 @@ describe('https', () => {
       const wss = echoServer()
       const server = createHttpsServer(tls, (_req, res) => res.end('secure page'))
       wss.attach(server)
-      const port = await listen(server)
+      const port = await listenOnLoopback(server)
       try {
         const client = await connect(`wss://127.0.0.1:${port}/ws`, { rejectUnauthorized: false })
         client.send('over tls')

@@ -2,15 +2,22 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
-import { connect as netConnect } from 'node:net'
+import type { Socket } from 'node:net'
 import { after, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { createWebSocket, RoomcastError, type WebSocketOptions } from '../src/index.ts'
-import { connect, refusedStatus, type TestClient, upgradeRequest } from './helpers/client.ts'
-import { recordingLogger, startServer, type TestServer } from './helpers/server.ts'
-import { delay, within } from './helpers/timeout.ts'
+import { connectInto, refusedStatus, type TestClient } from './helpers/client.ts'
+import { rawUpgrade, upgradeRequest } from './helpers/raw-socket.ts'
+import {
+  closeHttp,
+  listenOnLoopback,
+  recordingLogger,
+  startServer,
+  type TestServer,
+} from './helpers/server.ts'
+import { closeAll } from './helpers/teardown.ts'
+import { eventually, within } from './helpers/timeout.ts'
 
 const servers: TestServer[] = []
 const clients: TestClient[] = []
@@ -18,13 +25,8 @@ const sockets: Socket[] = []
 const httpServers: Server[] = []
 
 after(async () => {
-  for (const client of clients) client.ws.terminate()
-  for (const socket of sockets) socket.destroy()
-  for (const server of servers) await server.close()
-  for (const http of httpServers) {
-    http.closeAllConnections()
-    await new Promise<void>((resolve) => http.close(() => resolve()))
-  }
+  await closeAll({ clients, sockets, servers })
+  for (const http of httpServers) await closeHttp(http)
 })
 
 /** A server with an echo route on `/echo` that records onClose. */
@@ -41,51 +43,19 @@ async function echoServer(options: WebSocketOptions = {}) {
   return { server, closes }
 }
 
-async function open(url: string): Promise<TestClient> {
-  const client = await connect(url)
-  clients.push(client)
-  return client
-}
-
-function waitFor(predicate: () => boolean, ms: number, label: string): Promise<void> {
-  return within(
-    (async () => {
-      while (!predicate()) await delay(5)
-    })(),
-    ms,
-    label,
-  )
-}
+const open = connectInto(clients)
 
 /** Completes the upgrade by hand, then ignores everything the server sends. */
-function deafClient(port: number, path: string): Promise<Socket> {
-  return within(
-    new Promise((resolve, reject) => {
-      const socket = netConnect(port, '127.0.0.1')
-      sockets.push(socket)
-      let head = ''
-      socket.setEncoding('latin1')
-      socket.on('data', (chunk: string) => {
-        head += chunk
-        if (!head.includes('\r\n\r\n')) return
-        assert.equal(head.split('\r\n')[0], 'HTTP/1.1 101 Switching Protocols')
-        socket.removeAllListeners('data')
-        socket.pause()
-        resolve(socket)
-      })
-      socket.on('error', reject)
-      socket.write(upgradeRequest(path))
-    }),
-    3000,
-    'raw upgrade',
-  )
+async function deafClient(port: number, path: string): Promise<Socket> {
+  const { socket, head } = await rawUpgrade(port, upgradeRequest(path), sockets)
+  assert.equal(head.split('\r\n')[0], 'HTTP/1.1 101 Switching Protocols')
+  return socket
 }
 
 async function listen(): Promise<{ http: Server; port: number }> {
   const http = createServer((_req, res) => res.writeHead(404).end())
   httpServers.push(http)
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  return { http, port: (http.address() as AddressInfo).port }
+  return { http, port: await listenOnLoopback(http) }
 }
 
 describe('close()', () => {
@@ -140,7 +110,7 @@ describe('close()', () => {
     const stalled = await open(server.url('/echo'))
     stalled.ws.pause()
     const slow = refusedStatus(server.url('/echo?slow'))
-    await waitFor(() => verifying, 1000, 'verifyClient called')
+    await eventually(() => verifying, 'verifyClient called', 1000)
 
     const closing = server.wss.close()
     assert.equal(await refusedStatus(server.url('/echo')), 503)
@@ -160,7 +130,7 @@ describe('close()', () => {
     const deafGone = new Promise<void>((resolve) => deaf.once('close', () => resolve()))
     deaf.resume()
     deaf.on('data', () => {})
-    await waitFor(() => server.wss.getConnectionCount() === 2, 1000, 'both connected')
+    await eventually(() => server.wss.getConnectionCount() === 2, 'both connected', 1000)
 
     const started = Date.now()
     await within(server.wss.close(), 2000, 'close()')
@@ -207,7 +177,7 @@ describe('closeAll()', () => {
         reason: 'bye',
       })
     }
-    await waitFor(() => closes.length === 3, 1000, 'onClose x3')
+    await eventually(() => closes.length === 3, 'onClose x3', 1000)
     assert.deepEqual(
       closes.map(({ code, reason }) => ({ code, reason })),
       Array(3).fill({ code: 4000, reason: 'bye' }),
@@ -265,15 +235,15 @@ describe('two servers in one process', () => {
     const a1 = await open(first.url('/room/lobby'))
     const a2 = await open(first.url('/room/lobby'))
     const b1 = await open(second.url('/room/lobby'))
-    await waitFor(
+    await eventually(
       () => first.wss.getRoomConnections('lobby').length === 2,
-      1000,
       'first lobby has 2 members',
-    )
-    await waitFor(
-      () => second.wss.getRoomConnections('lobby').length === 1,
       1000,
+    )
+    await eventually(
+      () => second.wss.getRoomConnections('lobby').length === 1,
       'second lobby has 1 member',
+      1000,
     )
 
     assert.equal(first.wss.getConnectionCount(), 2)

@@ -1,23 +1,20 @@
 /** Limits: maxPayload, RFC 6455 protocol violations on raw sockets, permessage-deflate, close codes. */
 import assert from 'node:assert/strict'
-import type { IncomingHttpHeaders } from 'node:http'
-import { connect as netConnect, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { after, describe, test } from 'node:test'
-import WebSocket, { type ClientOptions } from 'ws'
+import WebSocket from 'ws'
 import { RoomcastError, type WebSocketOptions, type WSConnection } from '../src/index.ts'
-import { connect, type TestClient, upgradeRequest } from './helpers/client.ts'
+import { connect, connectInto, type TestClient } from './helpers/client.ts'
+import { closeFrameFrom, frame, rawUpgrade, upgradeRequest } from './helpers/raw-socket.ts'
 import { recordingLogger, startServer, type TestServer } from './helpers/server.ts'
-import { delay, within } from './helpers/timeout.ts'
+import { closeAll } from './helpers/teardown.ts'
+import { eventually, within } from './helpers/timeout.ts'
 
 const servers: TestServer[] = []
 const clients: TestClient[] = []
 const sockets: Socket[] = []
 
-after(async () => {
-  for (const client of clients) client.ws.terminate()
-  for (const socket of sockets) socket.destroy()
-  for (const server of servers) await server.close()
-})
+after(() => closeAll({ clients, sockets, servers }))
 
 /** An echo server on `/echo` that records onError and onClose. */
 async function echoServer(options: WebSocketOptions = {}) {
@@ -40,88 +37,7 @@ async function echoServer(options: WebSocketOptions = {}) {
   return { server, errors, received, conns, logger }
 }
 
-async function open(url: string, options: ClientOptions = {}): Promise<TestClient> {
-  const client = await connect(url, options)
-  clients.push(client)
-  return client
-}
-
-function waitFor(predicate: () => boolean, ms: number, label: string): Promise<void> {
-  return within(
-    (async () => {
-      while (!predicate()) await delay(5)
-    })(),
-    ms,
-    label,
-  )
-}
-
-/** Completes the opening handshake by hand and resolves with the socket once the 101 is read. */
-function rawUpgrade(port: number, path: string): Promise<{ socket: Socket; head: string }> {
-  return within(
-    new Promise((resolve, reject) => {
-      const socket = netConnect(port, '127.0.0.1')
-      sockets.push(socket)
-      let buffered = Buffer.alloc(0)
-      const onData = (chunk: Buffer) => {
-        buffered = Buffer.concat([buffered, chunk])
-        const end = buffered.indexOf('\r\n\r\n')
-        if (end === -1) return
-        socket.off('data', onData)
-        socket.pause()
-        const rest = buffered.subarray(end + 4)
-        if (rest.length > 0) socket.unshift(rest)
-        resolve({ socket, head: buffered.subarray(0, end).toString('latin1') })
-      }
-      socket.on('data', onData)
-      socket.on('error', reject)
-      socket.write(upgradeRequest(path))
-    }),
-    3000,
-    'raw upgrade',
-  )
-}
-
-/** A client frame (RFC 6455 §5.2); masked unless `mask` is false. Payloads under 126 bytes only. */
-function frame(opcode: number, payload: Buffer, { fin = true, mask = true } = {}): Buffer {
-  assert.ok(payload.length < 126)
-  const head = Buffer.from([(fin ? 0x80 : 0) | opcode, (mask ? 0x80 : 0) | payload.length])
-  if (!mask) return Buffer.concat([head, payload])
-  const key = Buffer.from([0x12, 0x34, 0x56, 0x78])
-  const masked = Buffer.from(payload.map((byte, i) => byte ^ (key[i % 4] as number)))
-  return Buffer.concat([head, key, masked])
-}
-
-/** Reads server frames until a close frame arrives; resolves with its code and reason. */
-function closeFrameFrom(socket: Socket): Promise<{ code: number; reason: string }> {
-  return within(
-    new Promise((resolve, reject) => {
-      let buffered = Buffer.alloc(0)
-      socket.on('data', (chunk: Buffer) => {
-        buffered = Buffer.concat([buffered, chunk])
-        while (buffered.length >= 2) {
-          const opcode = (buffered[0] as number) & 0x0f
-          const length = (buffered[1] as number) & 0x7f
-          assert.ok(length < 126, 'test parser handles short frames only')
-          if (buffered.length < 2 + length) return
-          const payload = buffered.subarray(2, 2 + length)
-          buffered = buffered.subarray(2 + length)
-          if (opcode === 0x8) {
-            resolve({
-              code: payload.length >= 2 ? payload.readUInt16BE(0) : 1005,
-              reason: payload.subarray(2).toString(),
-            })
-            return
-          }
-        }
-      })
-      socket.on('close', () => reject(new Error('socket closed without a close frame')))
-      socket.resume()
-    }),
-    3000,
-    'close frame',
-  )
-}
+const open = connectInto(clients)
 
 describe('maxPayload', () => {
   test('a 101-byte message closes with 1009; a 100-byte one is delivered', async () => {
@@ -136,7 +52,7 @@ describe('maxPayload', () => {
 
     assert.equal(seen.code, 1009)
     assert.deepEqual(received, ['a'.repeat(100)])
-    await waitFor(() => errors.length > 0, 1000, 'onError')
+    await eventually(() => errors.length > 0, 'onError', 1000)
     assert.equal((errors[0] as { code?: string }).code, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
     assert.equal(ok.ws.readyState, WebSocket.OPEN)
   })
@@ -166,9 +82,9 @@ describe('raw-socket protocol violations keep their RFC 6455 close codes', () =>
   for (const { name, bytes, closeCode, errorCode } of cases) {
     test(name, async () => {
       const { server, errors, received, logger } = await echoServer()
-      const { socket, head } = await rawUpgrade(server.port, '/echo')
+      const { socket, head } = await rawUpgrade(server.port, upgradeRequest('/echo'), sockets)
       assert.equal(head.split('\r\n')[0], 'HTTP/1.1 101 Switching Protocols')
-      await waitFor(() => server.wss.getConnectionCount() === 1, 1000, 'server connection')
+      await eventually(() => server.wss.getConnectionCount() === 1, 'server connection', 1000)
 
       const closing = closeFrameFrom(socket)
       socket.write(bytes)
@@ -176,7 +92,7 @@ describe('raw-socket protocol violations keep their RFC 6455 close codes', () =>
       socket.destroy()
 
       assert.equal(code, closeCode)
-      await waitFor(() => errors.length > 0, 1000, 'onError')
+      await eventually(() => errors.length > 0, 'onError', 1000)
       assert.equal(errors.length, 1)
       const error = errors[0] as Error & { code?: string }
       assert.ok(error instanceof Error)
@@ -185,7 +101,7 @@ describe('raw-socket protocol violations keep their RFC 6455 close codes', () =>
       assert.deepEqual(received, [])
       // onError handled it: nothing is left for the logger.
       assert.deepEqual(logger.entries, [])
-      await waitFor(() => server.wss.getConnectionCount() === 0, 1000, 'connection removed')
+      await eventually(() => server.wss.getConnectionCount() === 0, 'connection removed', 1000)
 
       // The server is still up and serving.
       const after = await open(server.url('/echo'))
@@ -195,45 +111,12 @@ describe('raw-socket protocol violations keep their RFC 6455 close codes', () =>
   }
 })
 
-/** Opens a ws client and resolves with it and the headers of the 101 response. */
-function openWithHeaders(
-  url: string,
-  options: ClientOptions,
-): Promise<{ ws: WebSocket; headers: IncomingHttpHeaders; next(): Promise<string> }> {
-  const ws = new WebSocket(url, options)
-  ws.on('error', () => {})
-  const messages: string[] = []
-  const waiters: Array<(m: string) => void> = []
-  ws.on('message', (data: Buffer) => {
-    const waiter = waiters.shift()
-    if (waiter) waiter(data.toString())
-    else messages.push(data.toString())
-  })
-  const next = () => {
-    const queued = messages.shift()
-    if (queued !== undefined) return Promise.resolve(queued)
-    return within(new Promise<string>((r) => waiters.push(r)), 3000, 'next message')
-  }
-  return within(
-    new Promise((resolve, reject) => {
-      let headers: IncomingHttpHeaders = {}
-      ws.once('upgrade', (res) => {
-        headers = res.headers
-      })
-      ws.once('open', () => resolve({ ws, headers, next }))
-      ws.once('error', reject)
-    }),
-    3000,
-    'open with headers',
-  )
-}
-
 describe('perMessageDeflate', () => {
   const text = 'roomcast '.repeat(1138) // 10 242 bytes, highly compressible
 
   test('true: negotiated, and a 10 KB message is compressed and round-trips both ways', async () => {
     const { server, received, conns } = await echoServer({ perMessageDeflate: true })
-    const client = await openWithHeaders(server.url('/echo'), { perMessageDeflate: true })
+    const client = await connect(server.url('/echo'), { perMessageDeflate: true })
     try {
       const extensions = client.headers['sec-websocket-extensions'] ?? ''
       assert.match(extensions, /^permessage-deflate/)
@@ -251,7 +134,7 @@ describe('perMessageDeflate', () => {
 
   test('default (false): no extension in the 101, the message travels uncompressed', async () => {
     const { server, received, conns } = await echoServer()
-    const client = await openWithHeaders(server.url('/echo'), { perMessageDeflate: true })
+    const client = await connect(server.url('/echo'), { perMessageDeflate: true })
     try {
       assert.equal(client.headers['sec-websocket-extensions'], undefined)
       client.ws.send(text)
@@ -268,7 +151,7 @@ describe('perMessageDeflate', () => {
     const { server, received } = await echoServer({
       perMessageDeflate: { threshold: 0, serverNoContextTakeover: true },
     })
-    const client = await openWithHeaders(server.url('/echo'), { perMessageDeflate: true })
+    const client = await connect(server.url('/echo'), { perMessageDeflate: true })
     try {
       const extensions = client.headers['sec-websocket-extensions'] ?? ''
       assert.match(extensions, /^permessage-deflate/)
@@ -288,7 +171,7 @@ describe('close codes that must not be sent', () => {
   test('conn.close(1005 | 1006 | 1015) throws ERR_INVALID_CLOSE_CODE and the connection stays open', async () => {
     const { server, conns } = await echoServer()
     const client = await open(server.url('/echo'))
-    await waitFor(() => conns.length === 1, 1000, 'server connection')
+    await eventually(() => conns.length === 1, 'server connection', 1000)
     const conn = conns[0] as WSConnection
     for (const code of [1005, 1006, 1015]) {
       assert.throws(
@@ -308,7 +191,7 @@ describe('close codes that must not be sent', () => {
     const { server, conns } = await echoServer()
     const ascii = await open(server.url('/echo'))
     const multibyte = await open(server.url('/echo'))
-    await waitFor(() => conns.length === 2, 1000, 'server connections')
+    await eventually(() => conns.length === 2, 'server connections', 1000)
     ;(conns[0] as WSConnection).close(4000, 'x'.repeat(200))
     ;(conns[1] as WSConnection).close(4001, 'é'.repeat(100))
 

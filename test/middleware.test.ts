@@ -1,20 +1,19 @@
 /** Middleware through real sockets: order, stopping the chain, failures → 1011, no message lost. */
 import assert from 'node:assert/strict'
-import { afterEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import {
   RoomcastError,
   type RoomcastServer,
   type WebSocketOptions,
   type WSConnection,
 } from '../src/index.ts'
-import { connect, type TestClient } from './helpers/client.ts'
+import { assertStillOpen, closedOf, connect, type TestClient } from './helpers/client.ts'
+import { signal } from './helpers/deferred.ts'
 import { startServer, type TestServer } from './helpers/server.ts'
-import { delay, within } from './helpers/timeout.ts'
+import { cleanupsAfterEach } from './helpers/teardown.ts'
+import { delay } from './helpers/timeout.ts'
 
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupsAfterEach()
 
 async function serve(
   options: WebSocketOptions,
@@ -29,23 +28,6 @@ async function client(srv: TestServer, path = '/'): Promise<TestClient> {
   const c = await connect(srv.url(path))
   cleanups.push(() => c.ws.terminate())
   return c
-}
-
-const closedOf = (c: TestClient) => within(c.closed, 3000, 'client close')
-
-/** Asserts the client is not closed within `ms`. */
-async function assertStillOpen(c: TestClient, ms = 50): Promise<void> {
-  const outcome = await Promise.race([c.closed, delay(ms).then(() => 'open' as const)])
-  assert.equal(outcome, 'open')
-}
-
-/** A promise resolved from outside, bounded by `within`. */
-function signal<T = void>(label: string) {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((r) => {
-    resolve = r
-  })
-  return { resolve, promise: within(promise, 3000, label) }
 }
 
 describe('middleware order', () => {

@@ -11,33 +11,17 @@ import {
   type WSConnection,
 } from '../src/index.ts'
 import { defaultOptions } from '../src/options.ts'
-import { connect, refusedStatus, type TestClient } from './helpers/client.ts'
+import { connectInto, refusedStatus, type TestClient } from './helpers/client.ts'
 import { startServer, type TestServer } from './helpers/server.ts'
-import { delay, within } from './helpers/timeout.ts'
+import { closeAll } from './helpers/teardown.ts'
+import { eventually, within } from './helpers/timeout.ts'
 
 const servers: TestServer[] = []
 const clients: TestClient[] = []
 
-after(async () => {
-  for (const client of clients) client.ws.terminate()
-  for (const server of servers) await server.close()
-})
+after(() => closeAll({ clients, servers }))
 
-async function open(url: string, options: Parameters<typeof connect>[1] = {}) {
-  const client = await connect(url, options)
-  clients.push(client)
-  return client
-}
-
-function waitFor(predicate: () => boolean, ms: number, label: string): Promise<void> {
-  return within(
-    (async () => {
-      while (!predicate()) await delay(5)
-    })(),
-    ms,
-    label,
-  )
-}
+const open = connectInto(clients)
 
 describe('defaults', () => {
   test('defaultOptions matches the documented table', () => {
@@ -78,7 +62,7 @@ describe('defaults', () => {
     )
     servers.push(server)
     await open(server.url('/rooms'))
-    await waitFor(() => outcome.error !== undefined, 1000, 'join loop')
+    await eventually(() => outcome.error !== undefined, 'join loop', 1000)
     assert.equal(outcome.joined, 100)
     assert.ok(outcome.error instanceof MaxRoomsExceededError)
     assert.equal(outcome.error.code, 'ERR_MAX_ROOMS')
@@ -95,7 +79,7 @@ describe('defaults', () => {
     servers.push(server)
     const fits = await open(server.url('/size'))
     fits.send(Buffer.alloc(1_048_576))
-    await waitFor(() => sizes.length === 1, 2000, '1 MiB message')
+    await eventually(() => sizes.length === 1, '1 MiB message', 2000)
     assert.deepEqual(sizes, [1_048_576])
 
     const tooBig = await open(server.url('/size'))
@@ -125,7 +109,7 @@ describe('defaults', () => {
     const client = await open(server.url('/plain'), { perMessageDeflate: true })
     assert.equal(client.ws.extensions, '')
     assert.equal(client.ws.protocol, '')
-    await waitFor(() => protocol !== undefined, 1000, 'handler ran')
+    await eventually(() => protocol !== undefined, 'handler ran', 1000)
     assert.equal(protocol, '')
   })
 
@@ -140,17 +124,19 @@ describe('defaults', () => {
         return real(callback, ms)
       }) as typeof setInterval
       await open(server.url('/'))
-      await waitFor(() => server.wss.getConnectionCount() === 1, 1000, 'connection')
+      await eventually(() => server.wss.getConnectionCount() === 1, 'connection', 1000)
     } finally {
       globalThis.setInterval = real
     }
     assert.deepEqual(delays, [30_000])
-    // The default clientTimeout (60000) must exceed heartbeatInterval: 59999 is fine, 60000 is not.
+    // clientTimeout must exceed heartbeatInterval: 59999 is fine with the default 60000, an
+    // explicit 60000 is not; given alone, a long interval gets twice its length as default.
     assert.ok(createWebSocket({ heartbeatInterval: 59_999 }) instanceof RoomcastServer)
-    assert.throws(() => createWebSocket({ heartbeatInterval: 60_000 }), {
+    assert.throws(() => createWebSocket({ heartbeatInterval: 60_000, clientTimeout: 60_000 }), {
       code: 'ERR_INVALID_OPTION',
       message: /clientTimeout/,
     })
+    assert.ok(createWebSocket({ heartbeatInterval: 60_000 }) instanceof RoomcastServer)
   })
 
   test('handshakeTimeout 10000: an async verifyClient is bounded by a 10000 ms timer', async () => {
@@ -181,7 +167,7 @@ describe('defaults', () => {
     try {
       const client = await open(server.url('/boom'))
       assert.equal((await within(client.closed, 1000, 'closed')).code, 1011)
-      await waitFor(() => consoleError.mock.callCount() > 0, 1000, 'console.error')
+      await eventually(() => consoleError.mock.callCount() > 0, 'console.error', 1000)
     } finally {
       consoleError.mock.restore()
     }
@@ -253,7 +239,7 @@ describe('invalid options throw ERR_INVALID_OPTION at createWebSocket(), naming 
 
   test('edge values that are valid are accepted', () => {
     const valid: WebSocketOptions[] = [
-      { maxPayload: 0, maxConnections: 0, maxRoomsPerConnection: 0, maxQueuedBytes: 0 },
+      { maxPayload: 0, maxConnections: 0, maxRoomsPerConnection: 0, maxQueuedBytes: 1 },
       { heartbeatInterval: 0, clientTimeout: 0 },
       { heartbeatInterval: 40, clientTimeout: 41 },
       { closeTimeout: 0, handshakeTimeout: 1 },
@@ -278,7 +264,7 @@ describe('the connection type exposes what the options promise', () => {
     servers.push(server)
     const client = await open(server.url('/proto'), { protocols: ['v1', 'v2'] })
     assert.equal(client.ws.protocol, 'v2')
-    await waitFor(() => conn !== undefined, 1000, 'handler ran')
+    await eventually(() => conn !== undefined, 'handler ran', 1000)
     assert.equal(conn?.protocol, 'v2')
   })
 })

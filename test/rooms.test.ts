@@ -1,69 +1,10 @@
 /** Rooms: the RoomIndex data structure, conn.join/leave/leaveAll/getRooms, validation, limits, cleanup on close. */
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, test } from 'node:test'
-import {
-  MaxRoomsExceededError,
-  RoomcastError,
-  type WebSocketOptions,
-  type WSConnection,
-} from '../src/index.ts'
+import { MaxRoomsExceededError, RoomcastError, type WSConnection } from '../src/index.ts'
 import { RoomIndex } from '../src/rooms.ts'
-import { connect, type TestClient } from './helpers/client.ts'
-import { startServer, type TestServer } from './helpers/server.ts'
-import { delay, within } from './helpers/timeout.ts'
-
-interface Pair {
-  client: TestClient
-  conn: WSConnection
-}
-
-interface Harness {
-  srv: TestServer
-  /** Connects a client and resolves with it and the server-side connection. */
-  open(): Promise<Pair>
-  close(): Promise<void>
-}
-
-/** A server whose connections are handed to the test in the order they open. */
-async function harness(options: WebSocketOptions = {}): Promise<Harness> {
-  const pending: WSConnection[] = []
-  const waiters: Array<(conn: WSConnection) => void> = []
-  const clients: TestClient[] = []
-  const srv = await startServer({
-    ...options,
-    onConnection: (conn) => {
-      const waiter = waiters.shift()
-      if (waiter) waiter(conn)
-      else pending.push(conn)
-    },
-  })
-  const accepted = (): Promise<WSConnection> => {
-    const conn = pending.shift()
-    if (conn) return Promise.resolve(conn)
-    return within(new Promise((resolve) => waiters.push(resolve)), 3000, 'server connection')
-  }
-  return {
-    srv,
-    open: async () => {
-      const client = await connect(srv.url('/'))
-      clients.push(client)
-      return { client, conn: await accepted() }
-    },
-    close: async () => {
-      await srv.close()
-      for (const client of clients) client.ws.terminate()
-    },
-  }
-}
-
-/** Polls `check` every 5 ms until it holds; fails after `ms`. */
-async function eventually(check: () => boolean, label: string, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${label}: not true within ${ms} ms`)
-    await delay(5)
-  }
-}
+import { type Harness, harness, type Pair } from './helpers/capture.ts'
+import { eventually, within } from './helpers/timeout.ts'
 
 function sorted(list: Iterable<string>): string[] {
   return [...list].sort()
@@ -354,7 +295,8 @@ describe('cleanup on close', () => {
     assert.deepEqual(h.srv.wss.getRooms(), ['shared'])
     assert.deepEqual(ids(h.srv.wss.getRoomConnections('shared')), [stayer.conn.id])
     assert.deepEqual(h.srv.wss.getRoomConnections('solo1'), [])
-    assert.deepEqual(leaver.conn.getRooms(), [])
+    // Closed: membership is gone, getRooms() keeps what it was in for close-time cleanup.
+    assert.deepEqual(leaver.conn.getRooms(), ['solo1', 'solo2', 'shared'])
     assert.deepEqual(stayer.conn.getRooms(), ['shared'])
     assert.equal(h.srv.wss.getStats().rooms, 1)
   }
@@ -407,7 +349,8 @@ describe('cleanup on close', () => {
     leaver.client.close()
     await eventually(() => h.srv.wss.getConnectionCount() === 1, 'server saw the close')
     leaver.conn.join('late')
-    assert.deepEqual(leaver.conn.getRooms(), [])
+    assert.deepEqual(leaver.conn.getRooms(), ['solo1', 'solo2', 'shared'])
+    assert.deepEqual(h.srv.wss.getRoomConnections('late'), [])
     assertLeaverGone(leaver, stayer)
   })
 })

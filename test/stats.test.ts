@@ -2,69 +2,17 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
 import type { WebSocketOptions, WSConnection } from '../src/index.ts'
-import {
-  connect,
-  rawRequest,
-  refusedStatus,
-  statusOf,
-  type TestClient,
-  upgradeRequest,
-} from './helpers/client.ts'
-import { recordingLogger, startServer, type TestServer } from './helpers/server.ts'
-import { delay, within } from './helpers/timeout.ts'
-
-interface Pair {
-  client: TestClient
-  conn: WSConnection
-}
-
-interface Harness {
-  srv: TestServer
-  open(headers?: Record<string, string>): Promise<Pair>
-  close(): Promise<void>
-}
+import { harness as captureHarness, type Harness } from './helpers/capture.ts'
+import { refusedStatus } from './helpers/client.ts'
+import { rawRequest, statusOf, upgradeRequest } from './helpers/raw-socket.ts'
+import { recordingLogger } from './helpers/server.ts'
+import { delay, eventually, within } from './helpers/timeout.ts'
 
 const ORIGIN = 'http://app.test'
 
-/** A server on `/ws` (only) whose connections are handed to the test in the order they open. */
-async function harness(options: WebSocketOptions = {}): Promise<Harness> {
-  const pending: WSConnection[] = []
-  const waiters: Array<(conn: WSConnection) => void> = []
-  const clients: TestClient[] = []
-  const srv = await startServer({
-    path: '/ws',
-    ...options,
-    onConnection: (conn) => {
-      const waiter = waiters.shift()
-      if (waiter) waiter(conn)
-      else pending.push(conn)
-    },
-  })
-  const accepted = (): Promise<WSConnection> => {
-    const conn = pending.shift()
-    if (conn) return Promise.resolve(conn)
-    return within(new Promise((resolve) => waiters.push(resolve)), 3000, 'server connection')
-  }
-  return {
-    srv,
-    open: async (headers = {}) => {
-      const client = await connect(srv.url('/ws'), { origin: ORIGIN, headers })
-      clients.push(client)
-      return { client, conn: await accepted() }
-    },
-    close: async () => {
-      await srv.close()
-      for (const client of clients) client.ws.terminate()
-    },
-  }
-}
-
-async function eventually(check: () => boolean, label: string, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${label}: not true within ${ms} ms`)
-    await delay(5)
-  }
+/** The shared harness with a server on `/ws` (only), clients connecting with Origin ORIGIN. */
+function harness(options: WebSocketOptions = {}): Promise<Harness> {
+  return captureHarness({ path: '/ws', ...options }, { path: '/ws', client: { origin: ORIGIN } })
 }
 
 /** Resolves with the next `n` messages the server-side connection receives. */

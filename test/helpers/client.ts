@@ -1,10 +1,16 @@
-/** Test clients: a `ws` client with an awaitable message queue, and raw HTTP handshakes. */
-import { connect as netConnect } from 'node:net'
+/** Test clients: a `ws` client with an awaitable message queue, and handshake outcomes. */
+import assert from 'node:assert/strict'
+import type { IncomingHttpHeaders } from 'node:http'
 import WebSocket, { type ClientOptions } from 'ws'
-import { within } from './timeout.ts'
+import { delay, within } from './timeout.ts'
+
+/** `ws` client options, plus the subprotocols to offer. */
+export type ConnectOptions = ClientOptions & { protocols?: string | string[] }
 
 export interface TestClient {
   ws: WebSocket
+  /** The headers of the server's 101 response. */
+  headers: IncomingHttpHeaders
   /** The next message: `string` for text frames, `Buffer` for binary. */
   next(ms?: number): Promise<string | Buffer>
   /** Resolves when no message arrives for `ms`; rejects if one does. */
@@ -16,10 +22,7 @@ export interface TestClient {
 }
 
 /** Opens a client and waits for the handshake. Rejects with the HTTP status on refusal. */
-export async function connect(
-  url: string,
-  options: ClientOptions & { protocols?: string | string[] } = {},
-): Promise<TestClient> {
+export async function connect(url: string, options: ConnectOptions = {}): Promise<TestClient> {
   const { protocols, ...rest } = options
   const ws = new WebSocket(url, protocols, rest)
   const messages: Array<string | Buffer> = []
@@ -34,6 +37,10 @@ export async function connect(
     ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))
   })
   ws.on('error', () => {})
+  let headers: IncomingHttpHeaders = {}
+  ws.once('upgrade', (res) => {
+    headers = res.headers
+  })
   await within(
     new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve())
@@ -52,6 +59,7 @@ export async function connect(
   )
   return {
     ws,
+    headers,
     closed,
     next: (ms = 3000) => {
       const queued = messages.shift()
@@ -75,10 +83,7 @@ export async function connect(
 }
 
 /** Connects and returns the HTTP status the server refused the handshake with. */
-export async function refusedStatus(
-  url: string,
-  options: ClientOptions & { protocols?: string | string[] } = {},
-): Promise<number> {
+export async function refusedStatus(url: string, options: ConnectOptions = {}): Promise<number> {
   try {
     const client = await connect(url, options)
     client.ws.terminate()
@@ -90,48 +95,34 @@ export async function refusedStatus(
   throw new Error(`handshake to ${url} was accepted`)
 }
 
-export const VALID_KEY = 'dGhlIHNhbXBsZSBub25jZQ=='
-
-/**
- * Sends a hand-written request on a raw socket and resolves with the full
- * response text once the server closes the socket (or `ms` passes).
- */
-export function rawRequest(port: number, request: string, ms = 3000): Promise<string> {
-  return within(
-    new Promise((resolve, reject) => {
-      const socket = netConnect(port, '127.0.0.1')
-      let response = ''
-      socket.setEncoding('latin1')
-      socket.on('data', (chunk) => {
-        response += chunk
-      })
-      socket.on('error', reject)
-      socket.on('close', () => resolve(response))
-      socket.write(request)
-    }),
-    ms,
-    'raw request',
-  )
-}
-
-/** A well-formed upgrade request for `path` with `headers` merged over the defaults. */
-export function upgradeRequest(
-  path: string,
-  headers: Record<string, string | undefined> = {},
-): string {
-  const all: Record<string, string | undefined> = {
-    Host: '127.0.0.1',
-    Upgrade: 'websocket',
-    Connection: 'Upgrade',
-    'Sec-WebSocket-Key': VALID_KEY,
-    'Sec-WebSocket-Version': '13',
-    ...headers,
+/** 101 when the handshake was accepted (the client is then closed), else the refusal status. */
+export async function handshakeOutcome(url: string, options: ConnectOptions = {}): Promise<number> {
+  try {
+    const client = await connect(url, options)
+    client.close()
+    await within(client.closed, 2000, 'client close')
+    return 101
+  } catch (error) {
+    const status = (error as { status?: number }).status
+    if (status !== undefined) return status
+    throw error
   }
-  const lines = Object.entries(all).flatMap(([k, v]) => (v === undefined ? [] : [`${k}: ${v}`]))
-  return `GET ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`
 }
 
-/** The status code of a raw HTTP response. */
-export function statusOf(response: string): number {
-  return Number(response.split(' ')[1])
+/** A `connect` that also pushes each client onto `clients`, for the file's teardown. */
+export function connectInto(clients: TestClient[]) {
+  return async (url: string, options: ConnectOptions = {}): Promise<TestClient> => {
+    const client = await connect(url, options)
+    clients.push(client)
+    return client
+  }
+}
+
+/** The client's close code and reason, bounded. */
+export const closedOf = (client: TestClient) => within(client.closed, 3000, 'client close')
+
+/** Asserts the client is not closed within `ms`. */
+export async function assertStillOpen(client: TestClient, ms = 50): Promise<void> {
+  const outcome = await Promise.race([client.closed, delay(ms).then(() => 'open' as const)])
+  assert.equal(outcome, 'open')
 }

@@ -1,5 +1,6 @@
 /** Starts a roomcast server on an ephemeral loopback port and tears it down. */
 import { createServer, type RequestListener, type Server } from 'node:http'
+import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import {
   createWebSocket,
@@ -40,17 +41,38 @@ export async function startServer(
   setup?.(wss)
   const http = createServer(app ?? ((_req, res) => res.writeHead(404).end()))
   wss.attach(http)
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  const port = (http.address() as AddressInfo).port
+  const port = await listenOnLoopback(http)
   return {
     wss,
     http,
     port,
     url: (path = '/') => `ws://127.0.0.1:${port}${path}`,
-    close: async () => {
-      await within(wss.close(), 8000, 'wss.close()')
-      http.closeAllConnections()
-      await new Promise<void>((resolve) => http.close(() => resolve()))
-    },
+    close: () => shutdown(wss, http),
   }
+}
+
+/** Listens on an ephemeral port on 127.0.0.1 and resolves with the port. */
+export async function listenOnLoopback(server: Server | HttpsServer): Promise<number> {
+  await within(
+    new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)),
+    2000,
+    'listen',
+  )
+  return (server.address() as AddressInfo).port
+}
+
+/** Drops every HTTP connection, then closes the server. */
+export async function closeHttp(server: Server | HttpsServer): Promise<void> {
+  server.closeAllConnections()
+  await within(
+    new Promise<void>((resolve) => server.close(() => resolve())),
+    2000,
+    'server.close()',
+  )
+}
+
+/** Closes the WebSocket side, then every HTTP connection, then the server. */
+export async function shutdown(wss: RoomcastServer, server: Server | HttpsServer): Promise<void> {
+  await within(wss.close(), 8000, 'wss.close()')
+  await closeHttp(server)
 }

@@ -8,3 +8,12 @@ export function within<T>(promise: Promise<T>, ms = 3000, label = 'operation'): 
 }
 
 export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** Polls `check` every 5 ms until it holds; rejects with `label` after `ms`. */
+export async function eventually(check: () => boolean, label: string, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${label}: not true within ${ms} ms`)
+    await delay(5)
+  }
+}

@@ -1,0 +1,34 @@
+/** Holds a connection's inbound events until its handler is ready; bounded in bytes. */
+
+export class StartupQueue<Item> {
+  readonly #limit: number
+  #items: Item[] | undefined = []
+  #bytes = 0
+
+  /** @param limit bytes the queue may hold. */
+  constructor(limit: number) {
+    this.#limit = limit
+  }
+
+  /** `true` until {@link release} is called. */
+  get holding(): boolean {
+    return this.#items !== undefined
+  }
+
+  /** Holds `item`, counting `bytes` against the limit. @returns `false` when it would overflow. */
+  hold(item: Item, bytes = 0): boolean {
+    if (this.#items === undefined) throw new Error('StartupQueue: hold() after release()')
+    if (this.#bytes + bytes > this.#limit) return false
+    this.#bytes += bytes
+    this.#items.push(item)
+    return true
+  }
+
+  /** Stops holding and returns what was held, oldest first. Idempotent. */
+  release(): Item[] {
+    const items = this.#items ?? []
+    this.#items = undefined
+    this.#bytes = 0
+    return items
+  }
+}

@@ -1,0 +1,25 @@
+/** Tears down what tests opened: listed clients, raw sockets and servers, or closers run after each test. */
+import type { Socket } from 'node:net'
+import { afterEach } from 'node:test'
+import type { TestClient } from './client.ts'
+import type { TestServer } from './server.ts'
+
+/** Terminates the clients, destroys the raw sockets, then closes the servers, emptying each list. */
+export async function closeAll(opened: {
+  clients?: TestClient[]
+  sockets?: Socket[]
+  servers?: TestServer[]
+}): Promise<void> {
+  for (const client of opened.clients?.splice(0) ?? []) client.ws.terminate()
+  for (const socket of opened.sockets?.splice(0) ?? []) socket.destroy()
+  for (const server of opened.servers?.splice(0) ?? []) await server.close()
+}
+
+/** A list a test pushes closers onto as it opens things; after each test they run, newest first. */
+export function cleanupsAfterEach(): Array<() => unknown> {
+  const cleanups: Array<() => unknown> = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  return cleanups
+}
