@@ -1,6 +1,7 @@
 /** The connection object: sending, closing, events and rooms, as handlers see it. */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import type { WebSocket } from 'ws'
 import { CloseCode, isSendableCloseCode, truncateCloseReason } from './close-codes.js'
 import { ErrorCode, RoomcastError } from './errors.js'
@@ -10,6 +11,8 @@ import { assertRoomName } from './rooms.js'
 import { StartupQueue } from './startup-queue.js'
 import type { StatsCounter } from './stats.js'
 import type { ConnectionEvent, ConnectionEvents, SendData, WSConnection } from './types.js'
+import type { WriteBatch } from './write-batch.js'
+import { rawSocketOf } from './ws-internals.js'
 
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
 const OPEN = 1
@@ -18,6 +21,7 @@ const OPEN = 1
 export interface ConnectionHost {
   readonly stats: StatsCounter
   readonly maxQueuedBytes: number
+  readonly writes: WriteBatch
   join(conn: Connection, room: string): void
   leave(conn: Connection, room: string): void
   leaveAll(conn: Connection): void
@@ -51,6 +55,8 @@ export class Connection implements WSConnection {
   lastPong = Date.now()
 
   readonly #socket: WebSocket
+  /** Set when frames can be written as built: no extension (deflate) transforms them. */
+  readonly #raw: Socket | undefined
   readonly #host: ConnectionHost
   readonly #listeners = new ListenerRegistry<ConnectionEvents>()
   /** Messages (and a close) held until the route handler settles. */
@@ -68,6 +74,7 @@ export class Connection implements WSConnection {
   ) {
     this.#host = host
     this.#socket = socket
+    this.#raw = socket.extensions === '' ? rawSocketOf(socket) : undefined
     this.#startup = new StartupQueue(host.maxQueuedBytes)
     this.request = request
     this.url = route.url
@@ -104,7 +111,8 @@ export class Connection implements WSConnection {
   /** Writes an encoded payload; the path every send and broadcast takes. */
   sendPayload(payload: Payload): boolean {
     if (this.#socket.readyState !== OPEN) return false
-    this.#socket.send(payload.data, { binary: payload.binary })
+    if (this.#raw !== undefined) this.#host.writes.write(this.#raw, payload.frame)
+    else this.#socket.send(payload.data, { binary: payload.binary })
     this.#host.stats.messagesOut++
     this.#host.stats.bytesOut += payload.data.length
     return true

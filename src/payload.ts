@@ -1,10 +1,23 @@
 /** Turns what the application sends into bytes once, whatever the number of recipients. */
+import { buildFrame } from './frame.js'
 import type { SendData } from './types.js'
 
-/** An encoded message: the bytes and the frame type they go out as. */
-export interface Payload {
+/** An encoded message: its bytes, the frame type, and its frame once someone needs it. */
+export class Payload {
   readonly data: Buffer
   readonly binary: boolean
+  #frame: Buffer | undefined
+
+  constructor(data: Buffer, binary: boolean) {
+    this.data = data
+    this.binary = binary
+  }
+
+  /** The uncompressed frame, built on first use and then shared by every recipient. */
+  get frame(): Buffer {
+    this.#frame ??= buildFrame(this)
+    return this.#frame
+  }
 }
 
 function payloadError(message: string): TypeError {
@@ -21,11 +34,11 @@ function typeName(data: unknown): string {
  * @throws {TypeError} `ERR_INVALID_PAYLOAD` for any other type.
  */
 export function toPayload(data: SendData): Payload {
-  if (typeof data === 'string') return { data: Buffer.from(data), binary: false }
-  if (Buffer.isBuffer(data)) return { data, binary: true }
-  if (data instanceof ArrayBuffer) return { data: Buffer.from(data), binary: true }
+  if (typeof data === 'string') return new Payload(Buffer.from(data), false)
+  if (Buffer.isBuffer(data)) return new Payload(data, true)
+  if (data instanceof ArrayBuffer) return new Payload(Buffer.from(data), true)
   if (ArrayBuffer.isView(data)) {
-    return { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), binary: true }
+    return new Payload(Buffer.from(data.buffer, data.byteOffset, data.byteLength), true)
   }
   throw payloadError(
     `send() accepts a string, Buffer, ArrayBuffer or TypedArray, got ${typeName(data)}; use json() to send objects`,
@@ -42,5 +55,5 @@ export function toJsonPayload(value: unknown): Payload {
   if (text === undefined) {
     throw payloadError(`json() cannot encode ${typeName(value)}: it has no JSON representation`)
   }
-  return { data: Buffer.from(text), binary: false }
+  return new Payload(Buffer.from(text), false)
 }

@@ -19,6 +19,7 @@ import { createErrorReporter, startConnection } from './startup.js'
 import { StatsCounter, type WebSocketStats } from './stats.js'
 import type { Middleware, RouteHandler, SendData, WSConnection } from './types.js'
 import { createUpgradePipeline, type UpgradePipeline } from './upgrade.js'
+import { WriteBatch } from './write-batch.js'
 
 /** A connection, or its id, that a broadcast skips. */
 export type BroadcastExclude = WSConnection | string
@@ -273,6 +274,7 @@ export class RoomcastServer {
     return {
       stats: this.#stats,
       maxQueuedBytes: options.maxQueuedBytes,
+      writes: new WriteBatch(),
       join: (conn, room) => {
         if (rooms.roomsOf(conn.id)?.has(room)) return
         const limit = options.maxRoomsPerConnection

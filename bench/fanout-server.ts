@@ -1,0 +1,93 @@
+// Benchmark server process: one variant, one room, broadcasts on command from the parent (IPC).
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { Server as SocketIoServer } from 'socket.io'
+import { type WebSocket, WebSocketServer } from 'ws'
+import { createWebSocket } from '../src/index.ts'
+
+type Variant = 'roomcast' | 'ws' | 'socketio' | 'limit'
+type Command = { cmd: 'run'; messages: number; perTurn: number } | { cmd: 'exit' }
+
+const variant = process.argv[2] as Variant
+const http: Server = createServer()
+let members = 0
+let broadcast: (message: object) => void
+
+if (variant === 'roomcast') {
+  const wss = createWebSocket({ heartbeatInterval: 0 })
+  wss.on('/', (conn) => {
+    conn.join('room')
+    members++
+  })
+  wss.attach(http)
+  broadcast = (message) => wss.broadcastJsonToRoom('room', message)
+} else if (variant === 'socketio') {
+  const io = new SocketIoServer(http, { transports: ['websocket'], serveClient: false })
+  io.on('connection', (socket) => {
+    socket.join('room')
+    members++
+  })
+  broadcast = (message) => io.to('room').emit('m', message)
+} else {
+  // ws used directly: the naive loop, or pre-built frames coalesced per socket (the limit).
+  const wss = new WebSocketServer({ server: http, clientTracking: true })
+  wss.on('connection', () => members++)
+  const sockets = () => wss.clients as Set<WebSocket>
+  if (variant === 'ws') {
+    broadcast = (message) => {
+      for (const ws of sockets()) ws.send(JSON.stringify(message))
+    }
+  } else {
+    const corked = new Set<Socket>()
+    broadcast = (message) => {
+      const data = Buffer.from(JSON.stringify(message))
+      const frame = Buffer.concat([Buffer.from([0x81, data.length]), data])
+      for (const ws of sockets()) {
+        const socket = (ws as unknown as { _socket: Socket })._socket
+        if (!corked.has(socket)) {
+          socket.cork()
+          corked.add(socket)
+          if (corked.size === 1) {
+            process.nextTick(() => {
+              for (const s of corked) s.uncork()
+              corked.clear()
+            })
+          }
+        }
+        socket.write(frame)
+      }
+    }
+  }
+}
+
+const pad = 'x'.repeat(64)
+
+function run(messages: number, perTurn: number): void {
+  const cpu = process.cpuUsage()
+  const started = Date.now()
+  let sent = 0
+  const turn = () => {
+    for (let i = 0; i < perTurn && sent < messages; i++)
+      broadcast({ i: sent++, t: Date.now(), pad })
+    if (sent < messages) setImmediate(turn)
+    else {
+      // Let the last writes drain before reading CPU, within a bound.
+      setTimeout(() => {
+        const used = process.cpuUsage(cpu)
+        process.send?.({ ev: 'ran', started, cpuMs: (used.user + used.system) / 1000 })
+      }, 200)
+    }
+  }
+  turn()
+}
+
+process.on('message', (command: Command) => {
+  if (command.cmd === 'run') run(command.messages, command.perTurn)
+  else process.exit(0)
+})
+
+http.listen(0, '127.0.0.1', () => {
+  process.send?.({ ev: 'ready', port: (http.address() as AddressInfo).port })
+  const report = setInterval(() => process.send?.({ ev: 'members', members }), 100)
+  report.unref()
+})
