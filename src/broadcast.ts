@@ -3,33 +3,53 @@ import type { Payload } from './payload.js'
 import type { RoomIndex } from './rooms.js'
 
 /**
- * Which connections a broadcast reaches: the members of `rooms` (a union,
- * each connection once) or, without `rooms`, every connection; minus the
- * connection ids in `except`. Every public broadcast maps onto this shape.
+ * Which connections a broadcast reaches — the vocabulary every public
+ * broadcast maps onto, and what a cluster adapter will carry between nodes:
+ * the members of `rooms` (a union, each connection once) or, without `rooms`,
+ * every connection; minus each `except` entry, which is a connection id or a
+ * room whose members are skipped; minus those `filter` rejects. `volatile`
+ * messages skip connections that still have unsent data.
  */
-export interface BroadcastTarget {
+export interface BroadcastTarget<C = Recipient> {
   readonly rooms?: readonly string[] | undefined
-  readonly except?: ReadonlySet<string> | undefined
+  readonly except?: readonly string[] | undefined
+  readonly filter?: ((conn: C) => boolean) | undefined
+  readonly volatile?: boolean | undefined
 }
 
 /** What fan-out needs of a connection. */
 export interface Recipient {
   readonly id: string
-  sendPayload(payload: Payload): boolean
+  sendPayload(payload: Payload, volatile?: boolean): boolean
+}
+
+function excludedIds(
+  except: readonly string[] | undefined,
+  rooms: RoomIndex,
+): Set<string> | undefined {
+  if (except === undefined || except.length === 0) return undefined
+  const ids = new Set(except)
+  for (const name of except) {
+    const members = rooms.membersOf(name)
+    if (members) for (const id of members) ids.add(id)
+  }
+  return ids
 }
 
 /** Writes `payload` to every connection `target` selects. @returns how many were written to. */
-export function fanOut(
-  target: BroadcastTarget,
+export function fanOut<C extends Recipient>(
+  target: BroadcastTarget<C>,
   payload: Payload,
-  connections: ReadonlyMap<string, Recipient>,
+  connections: ReadonlyMap<string, C>,
   rooms: RoomIndex,
 ): number {
-  const except = target.except
+  const except = excludedIds(target.except, rooms)
+  const { filter, volatile = false } = target
   let reached = 0
-  const deliver = (conn: Recipient | undefined): void => {
+  const deliver = (conn: C | undefined): void => {
     if (conn === undefined || except?.has(conn.id)) return
-    if (conn.sendPayload(payload)) reached++
+    if (filter !== undefined && !filter(conn)) return
+    if (conn.sendPayload(payload, volatile)) reached++
   }
   if (target.rooms === undefined) {
     for (const conn of connections.values()) deliver(conn)

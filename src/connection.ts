@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws'
 import { CloseCode, isSendableCloseCode, truncateCloseReason } from './close-codes.js'
 import { ErrorCode, RoomcastError } from './errors.js'
 import { ListenerRegistry } from './listeners.js'
+import type { BackpressurePolicy } from './options.js'
 import { type Payload, toJsonPayload, toPayload } from './payload.js'
 import { assertRoomName } from './rooms.js'
 import { StartupQueue } from './startup-queue.js'
@@ -21,6 +22,8 @@ const OPEN = 1
 export interface ConnectionHost {
   readonly stats: StatsCounter
   readonly maxQueuedBytes: number
+  readonly maxBackpressure: number
+  readonly backpressurePolicy: BackpressurePolicy
   readonly writes: WriteBatch
   join(conn: Connection, room: string): void
   leave(conn: Connection, room: string): void
@@ -55,8 +58,9 @@ export class Connection implements WSConnection {
   lastPong = Date.now()
 
   readonly #socket: WebSocket
-  /** Set when frames can be written as built: no extension (deflate) transforms them. */
-  readonly #raw: Socket | undefined
+  readonly #tcp: Socket
+  /** No extension (deflate) transforms frames, so pre-built ones can be written as they are. */
+  readonly #framesAsBuilt: boolean
   readonly #host: ConnectionHost
   readonly #listeners = new ListenerRegistry<ConnectionEvents>()
   /** Messages (and a close) held until the route handler settles. */
@@ -65,6 +69,7 @@ export class Connection implements WSConnection {
   /** Rooms at the moment of closing, so close listeners can still address them. */
   #roomsAtClose: string[] | undefined
   #closedByServer = false
+  #awaitingDrain = false
 
   constructor(
     host: ConnectionHost,
@@ -74,7 +79,8 @@ export class Connection implements WSConnection {
   ) {
     this.#host = host
     this.#socket = socket
-    this.#raw = socket.extensions === '' ? rawSocketOf(socket) : undefined
+    this.#tcp = rawSocketOf(socket)
+    this.#framesAsBuilt = socket.extensions === ''
     this.#startup = new StartupQueue(host.maxQueuedBytes)
     this.request = request
     this.url = route.url
@@ -108,14 +114,49 @@ export class Connection implements WSConnection {
     return this.sendPayload(toJsonPayload(value))
   }
 
-  /** Writes an encoded payload; the path every send and broadcast takes. */
-  sendPayload(payload: Payload): boolean {
+  /**
+   * Writes an encoded payload; the path every send and broadcast takes.
+   * @returns `false` when closed, dropped (volatile with unsent data, or over
+   * `maxBackpressure` with policy `'drop'`) or closed for backpressure.
+   */
+  sendPayload(payload: Payload, volatile = false): boolean {
     if (this.#socket.readyState !== OPEN) return false
-    if (this.#raw !== undefined) this.#host.writes.write(this.#raw, payload.frame)
+    const host = this.#host
+    const buffered = this.#socket.bufferedAmount
+    // Unsent data from earlier ticks: what a volatile message must not queue behind.
+    if (volatile && buffered > host.writes.writtenThisTick(this.#tcp)) return this.#drop()
+    const after = buffered + payload.data.length
+    // A message larger than the limit still goes out on an idle connection.
+    if (buffered > 0 && after > host.maxBackpressure) return this.#overLimit()
+    if (this.#framesAsBuilt) host.writes.write(this.#tcp, payload.frame)
     else this.#socket.send(payload.data, { binary: payload.binary })
-    this.#host.stats.messagesOut++
-    this.#host.stats.bytesOut += payload.data.length
+    host.stats.messagesOut++
+    host.stats.bytesOut += payload.data.length
+    if (after > host.maxBackpressure / 2 && this.#tcp.writableNeedDrain) this.#awaitDrain()
     return true
+  }
+
+  #drop(): false {
+    this.#host.stats.messagesDropped++
+    return false
+  }
+
+  #overLimit(): false {
+    if (this.#host.backpressurePolicy === 'drop') return this.#drop()
+    this.#host.stats.closedForBackpressure++
+    // The close frame queues behind the backlog; ws destroys the socket if it is never read.
+    this.close(CloseCode.TryAgainLater, 'Backpressure limit exceeded')
+    return false
+  }
+
+  /** Emits `drain` once the socket has written everything out. */
+  #awaitDrain(): void {
+    if (this.#awaitingDrain) return
+    this.#awaitingDrain = true
+    this.#tcp.once('drain', () => {
+      this.#awaitingDrain = false
+      this.#emit('drain', [])
+    })
   }
 
   close(code: number = CloseCode.Normal, reason = ''): void {

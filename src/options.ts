@@ -3,6 +3,9 @@ import type { IncomingMessage } from 'node:http'
 import { ErrorCode, RoomcastError } from './errors.js'
 import type { Logger, WSConnection } from './types.js'
 
+/** What happens to a connection whose unsent data would pass `maxBackpressure`. */
+export type BackpressurePolicy = 'drop' | 'close'
+
 /** An allowed origin: exact string, string with `*` wildcards, or a RegExp. */
 export type OriginPattern = string | RegExp
 
@@ -46,6 +49,17 @@ export interface WebSocketOptions {
   maxQueuedBytes?: number
   /** How long `close()` waits for closing handshakes before terminating (ms). @default 5000 */
   closeTimeout?: number
+  /**
+   * Bytes a connection may have buffered but not yet written to the kernel;
+   * a message that would pass it is handled by `backpressurePolicy`. @default 1048576
+   */
+  maxBackpressure?: number
+  /**
+   * Past `maxBackpressure`: `'drop'` skips the message for that connection only
+   * (counted in stats), `'close'` closes it with 1013 (seed 003's
+   * `closeOnBackpressureLimit: true`). @default 'drop'
+   */
+  backpressurePolicy?: BackpressurePolicy
   onConnection?: (conn: WSConnection) => void
   onClose?: (conn: WSConnection, code: number, reason: string) => void
   onError?: (conn: WSConnection, error: Error) => void
@@ -68,6 +82,8 @@ export interface ResolvedOptions {
   handshakeTimeout: number
   maxQueuedBytes: number
   closeTimeout: number
+  maxBackpressure: number
+  backpressurePolicy: BackpressurePolicy
   onConnection: WebSocketOptions['onConnection']
   onClose: WebSocketOptions['onClose']
   onError: WebSocketOptions['onError']
@@ -84,6 +100,8 @@ export const defaultOptions = {
   handshakeTimeout: 10_000,
   maxQueuedBytes: 1_048_576,
   closeTimeout: 5_000,
+  maxBackpressure: 1_048_576,
+  backpressurePolicy: 'drop',
 } as const satisfies WebSocketOptions
 
 function invalid(name: string, expected: string, value: unknown): RoomcastError {
@@ -97,7 +115,7 @@ function invalid(name: string, expected: string, value: unknown): RoomcastError 
 /** Node clamps longer timer delays to 1 ms, which would turn a long timeout into a busy loop. */
 const MAX_TIMER_DELAY = 2_147_483_647
 
-type CountOption = Exclude<keyof typeof defaultOptions, 'path'>
+type CountOption = Exclude<keyof typeof defaultOptions, 'path' | 'backpressurePolicy'>
 
 function count(
   name: CountOption,
@@ -163,6 +181,13 @@ function resolveDeflate(value: WebSocketOptions['perMessageDeflate']) {
   return { ...value }
 }
 
+function resolvePolicy(value: unknown): BackpressurePolicy {
+  if (value === undefined) return defaultOptions.backpressurePolicy
+  if (value !== 'drop' && value !== 'close')
+    throw invalid('backpressurePolicy', "'drop' or 'close'", value)
+  return value
+}
+
 function resolveLogger(value: unknown): Logger {
   if (value === undefined) return console
   const logger = value as Partial<Logger>
@@ -200,6 +225,8 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
     }),
     maxQueuedBytes: count('maxQueuedBytes', options.maxQueuedBytes, { min: 1 }),
     closeTimeout: count('closeTimeout', options.closeTimeout, duration),
+    maxBackpressure: count('maxBackpressure', options.maxBackpressure, { min: 1 }),
+    backpressurePolicy: resolvePolicy(options.backpressurePolicy),
     onConnection: optionalFunction(options, 'onConnection'),
     onClose: optionalFunction(options, 'onClose'),
     onError: optionalFunction(options, 'onError'),

@@ -4,6 +4,7 @@ import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer as WsServer } from 'ws'
 import { type BroadcastTarget, fanOut } from './broadcast.js'
+import { BroadcastOperator, type Excluded } from './broadcast-operator.js'
 import { CloseCode } from './close-codes.js'
 import { Connection, type ConnectionHost } from './connection.js'
 import { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
@@ -27,11 +28,11 @@ export type BroadcastExclude = WSConnection | string
 type AttachableServer = HttpServer | HttpsServer
 type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
 
-function exceptOf(exclude: BroadcastExclude | undefined): ReadonlySet<string> | undefined {
+function exceptOf(exclude: BroadcastExclude | undefined): string[] | undefined {
   if (exclude === undefined) return undefined
-  if (typeof exclude === 'string') return new Set([exclude])
+  if (typeof exclude === 'string') return [exclude]
   if (typeof exclude === 'object' && exclude !== null && typeof exclude.id === 'string') {
-    return new Set([exclude.id])
+    return [exclude.id]
   }
   throw new TypeError('exclude must be a connection or a connection id')
 }
@@ -175,6 +176,26 @@ export class RoomcastServer {
     })
   }
 
+  /** A broadcast to the members of `rooms`; chain `except`, `filter`, `volatile`, then `send`/`json`. */
+  to(...rooms: string[]): BroadcastOperator {
+    return this.#operator().to(...rooms)
+  }
+
+  /** A broadcast to every connection except these connections, ids or rooms' members. */
+  except(...excluded: Excluded[]): BroadcastOperator {
+    return this.#operator().except(...excluded)
+  }
+
+  /** A broadcast to every connection `predicate` accepts. */
+  filter(predicate: (conn: WSConnection) => boolean): BroadcastOperator {
+    return this.#operator().filter(predicate)
+  }
+
+  /** A broadcast that connections with unsent data skip. */
+  get volatile(): BroadcastOperator {
+    return this.#operator().volatile
+  }
+
   /** Sends `data` to every connection. @returns how many connections it reached. */
   broadcast(data: SendData, exclude?: BroadcastExclude): number {
     return this.#fanOut({ except: exceptOf(exclude) }, toPayload(data))
@@ -263,8 +284,12 @@ export class RoomcastServer {
     })
   }
 
-  #fanOut(target: BroadcastTarget, payload: Payload): number {
+  #fanOut(target: BroadcastTarget<WSConnection>, payload: Payload): number {
     return fanOut(target, payload, this.#connections, this.#rooms)
+  }
+
+  #operator(): BroadcastOperator {
+    return new BroadcastOperator((target, payload) => this.#fanOut(target, payload))
   }
 
   /** The one place connections touch membership: a later adapter replaces these. */
@@ -274,6 +299,8 @@ export class RoomcastServer {
     return {
       stats: this.#stats,
       maxQueuedBytes: options.maxQueuedBytes,
+      maxBackpressure: options.maxBackpressure,
+      backpressurePolicy: options.backpressurePolicy,
       writes: new WriteBatch(),
       join: (conn, room) => {
         if (rooms.roomsOf(conn.id)?.has(room)) return
@@ -287,7 +314,7 @@ export class RoomcastServer {
       leaveAll: (conn) => rooms.removeAll(conn.id),
       roomsOf: (conn) => rooms.roomsOf(conn.id) ?? [],
       broadcastFrom: (conn, room, payload) =>
-        this.#fanOut({ rooms: [room], except: new Set([conn.id]) }, payload),
+        this.#fanOut({ rooms: [room], except: [conn.id] }, payload),
       reportError: (conn, error) => this.#reportError(conn, error),
       connectionClosed: (conn, code, reason) => {
         this.#connections.delete(conn.id)

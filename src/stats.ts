@@ -12,6 +12,10 @@ export interface WebSocketStats {
   messagesOut: number
   bytesIn: number
   bytesOut: number
+  /** Messages skipped for a connection: over `maxBackpressure` (policy `'drop'`) or volatile. */
+  messagesDropped: number
+  /** Connections closed (1013) for passing `maxBackpressure` with policy `'close'`. */
+  closedForBackpressure: number
   /** Handshakes refused before the upgrade, by HTTP status (e.g. `{ 401: 2, 404: 1 }`). */
   handshakesRejected: Record<number, number>
 }
@@ -22,6 +26,8 @@ export class StatsCounter {
   messagesOut = 0
   bytesIn = 0
   bytesOut = 0
+  messagesDropped = 0
+  closedForBackpressure = 0
   readonly #rejected = new Map<number, number>()
 
   rejected(status: number): void {
@@ -37,6 +43,8 @@ export class StatsCounter {
       messagesOut: this.messagesOut,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
+      messagesDropped: this.messagesDropped,
+      closedForBackpressure: this.closedForBackpressure,
       handshakesRejected: Object.fromEntries(this.#rejected),
     }
   }

@@ -16,6 +16,8 @@ export interface ConnectionEvents {
   error: (error: Error) => void
   ping: (data: Buffer) => void
   pong: (data: Buffer) => void
+  /** Unsent data fell back to zero after passing half of `maxBackpressure`. */
+  drain: () => void
 }
 
 export type ConnectionEvent = keyof ConnectionEvents

@@ -7,25 +7,32 @@ import type { Socket } from 'node:net'
  * no latency a client can measure.
  */
 export class WriteBatch {
-  readonly #corked = new Set<Socket>()
+  /** Corked sockets and the bytes written to each in this tick. */
+  readonly #corked = new Map<Socket, number>()
   #scheduled = false
 
   /** Writes `chunk` to `socket`, corking it until the end of the current tick. */
   write(socket: Socket, chunk: Buffer): void {
-    if (!this.#corked.has(socket)) {
+    const written = this.#corked.get(socket)
+    if (written === undefined) {
       socket.cork()
-      this.#corked.add(socket)
       if (!this.#scheduled) {
         this.#scheduled = true
         process.nextTick(this.#flush)
       }
     }
+    this.#corked.set(socket, (written ?? 0) + chunk.length)
     socket.write(chunk)
+  }
+
+  /** Bytes written to `socket` in this tick (still corked). */
+  writtenThisTick(socket: Socket): number {
+    return this.#corked.get(socket) ?? 0
   }
 
   readonly #flush = (): void => {
     this.#scheduled = false
-    for (const socket of this.#corked) socket.uncork()
+    for (const socket of this.#corked.keys()) socket.uncork()
     this.#corked.clear()
   }
 }

@@ -35,6 +35,8 @@ describe('defaults', () => {
       handshakeTimeout: 10_000,
       maxQueuedBytes: 1_048_576,
       closeTimeout: 5_000,
+      maxBackpressure: 1_048_576,
+      backpressurePolicy: 'drop',
     })
   })
 

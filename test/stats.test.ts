@@ -42,6 +42,8 @@ const ZERO = {
   messagesOut: 0,
   bytesIn: 0,
   bytesOut: 0,
+  messagesDropped: 0,
+  closedForBackpressure: 0,
   handshakesRejected: {},
 }
 
@@ -106,6 +108,8 @@ describe('wss.getStats()', () => {
       messagesOut: 10,
       bytesIn: 7,
       bytesOut: 15 + 20 + 2 + 7 + 5 + 4,
+      messagesDropped: 0,
+      closedForBackpressure: 0,
       handshakesRejected: {},
     })
 
@@ -121,6 +125,8 @@ describe('wss.getStats()', () => {
       messagesOut: 10,
       bytesIn: 7,
       bytesOut: 53,
+      messagesDropped: 0,
+      closedForBackpressure: 0,
       handshakesRejected: {},
     })
 
