@@ -106,6 +106,10 @@ export class Connection implements WSConnection {
     return this.#socket.readyState === OPEN
   }
 
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount
+  }
+
   send(data: SendData): boolean {
     return this.sendPayload(toPayload(data))
   }

@@ -2,7 +2,12 @@
 export { CloseCode } from './close-codes.js'
 export { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
 export type { ConnectMiddleware, WebSocketAwareRequest } from './http-middleware.js'
-export type { OriginPattern, PerMessageDeflateOptions, WebSocketOptions } from './options.js'
+export type {
+  BackpressurePolicy,
+  OriginPattern,
+  PerMessageDeflateOptions,
+  WebSocketOptions,
+} from './options.js'
 export { type BroadcastExclude, createWebSocket, RoomcastServer } from './server.js'
 export type { WebSocketStats } from './stats.js'
 export type {

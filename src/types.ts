@@ -41,6 +41,8 @@ export interface WSConnection {
   readonly isOpen: boolean
   /** `false` from a heartbeat ping until its pong arrives. */
   readonly isAlive: boolean
+  /** Bytes queued for this connection but not yet handed to the kernel. */
+  readonly bufferedAmount: number
   /** Time (ms since epoch) of the last pong, or of the connection's opening. */
   readonly lastPong: number
   /** Application data attached to the connection; roomcast never reads it. */

@@ -64,7 +64,17 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     next: (ms = 3000) => {
       const queued = messages.shift()
       if (queued !== undefined) return Promise.resolve(queued)
-      return within(new Promise((resolve) => waiters.push(resolve)), ms, 'next message')
+      let waiter: (m: string | Buffer) => void = () => {}
+      const arrived = new Promise<string | Buffer>((resolve) => {
+        waiter = resolve
+        waiters.push(waiter)
+      })
+      // On timeout, withdraw the waiter so it cannot swallow a later message.
+      return within(arrived, ms, 'next message').catch((error: unknown) => {
+        const i = waiters.indexOf(waiter)
+        if (i !== -1) waiters.splice(i, 1)
+        throw error
+      })
     },
     nothingWithin: (ms) =>
       new Promise((resolve, reject) => {
