@@ -3,6 +3,12 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { WebSocket } from 'ws'
+import type { BroadcastTarget } from './broadcast.js'
+import {
+  type ConnectionBroadcastOptions,
+  connectionBroadcast,
+  toAnyPayload,
+} from './broadcast-forms.js'
 import { CloseCode, isSendableCloseCode, truncateCloseReason } from './close-codes.js'
 import { ErrorCode, RoomcastError } from './errors.js'
 import { ListenerRegistry } from './listeners.js'
@@ -29,7 +35,7 @@ export interface ConnectionHost {
   leave(conn: Connection, room: string): void
   leaveAll(conn: Connection): void
   roomsOf(conn: Connection): Iterable<string>
-  broadcastFrom(conn: Connection, room: string, payload: Payload): number
+  fanOut(target: BroadcastTarget<WSConnection>, payload: Payload): number
   reportError(conn: Connection, error: Error): void
   connectionClosed(conn: Connection, code: number, reason: string): void
 }
@@ -248,14 +254,26 @@ export class Connection implements WSConnection {
     return [...(this.#roomsAtClose ?? this.#host.roomsOf(this))]
   }
 
-  broadcast(room: string, data: SendData): number {
-    assertRoomName(room)
-    return this.#host.broadcastFrom(this, room, toPayload(data))
+  broadcast(room: string, data: SendData): number
+  broadcast(data: unknown, options?: ConnectionBroadcastOptions): number
+  broadcast(...args: unknown[]): number {
+    const { target, payload } = connectionBroadcast(this, args)
+    return this.#host.fanOut(target, payload)
   }
 
   broadcastJson(room: string, value: unknown): number {
     assertRoomName(room)
-    return this.#host.broadcastFrom(this, room, toJsonPayload(value))
+    return this.#host.fanOut({ rooms: [room], except: [this.id] }, toJsonPayload(value))
+  }
+
+  broadcastAllRooms(data: unknown, includeSelf: boolean): number {
+    if (typeof includeSelf !== 'boolean') {
+      throw new TypeError('broadcastAllRooms(data, includeSelf): includeSelf must be a boolean')
+    }
+    const rooms = this.getRooms()
+    if (rooms.length === 0) return 0
+    const except = includeSelf ? undefined : [this.id]
+    return this.#host.fanOut({ rooms, except }, toAnyPayload(data))
   }
 
   /** Delivers the messages held while the handler was starting, in order; then live. */

@@ -4,6 +4,12 @@ import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer as WsServer } from 'ws'
 import { type BroadcastTarget, fanOut } from './broadcast.js'
+import {
+  allClientsTarget,
+  type BroadcastToAllClientsOptions,
+  type BroadcastToRoomOptions,
+  toAnyPayload,
+} from './broadcast-forms.js'
 import { BroadcastOperator, type Excluded } from './broadcast-operator.js'
 import { CloseCode } from './close-codes.js'
 import { Connection, type ConnectionHost } from './connection.js'
@@ -206,9 +212,42 @@ export class RoomcastServer {
   }
 
   /** Sends `data` to every member of `room`. @returns how many connections it reached. */
-  broadcastToRoom(room: string, data: SendData, exclude?: BroadcastExclude): number {
-    assertRoomName(room)
-    return this.#fanOut({ rooms: [room], except: exceptOf(exclude) }, toPayload(data))
+  broadcastToRoom(room: string, data: SendData, exclude?: BroadcastExclude): number
+  /** Seed 004's form: `{ roomName, data, excludeClientId }`, objects sent as JSON. */
+  broadcastToRoom(options: BroadcastToRoomOptions): number
+  broadcastToRoom(
+    roomOrOptions: string | BroadcastToRoomOptions,
+    data?: SendData,
+    exclude?: BroadcastExclude,
+  ): number {
+    if (typeof roomOrOptions === 'object' && roomOrOptions !== null) {
+      const { roomName, excludeClientId } = roomOrOptions
+      assertRoomName(roomName)
+      const target = { rooms: [roomName], except: exceptOf(excludeClientId) }
+      return this.#fanOut(target, toAnyPayload(roomOrOptions.data))
+    }
+    assertRoomName(roomOrOptions)
+    return this.#fanOut(
+      { rooms: [roomOrOptions], except: exceptOf(exclude) },
+      toPayload(data as SendData),
+    )
+  }
+
+  /** Seed 004: every connection but `excludeClientId`, those `predicate` accepts. */
+  broadcastToAllClients(options: BroadcastToAllClientsOptions): number {
+    return this.#fanOut(allClientsTarget(options), toAnyPayload(options.data))
+  }
+
+  /** Seed 004: one connection by id. @returns 1 when it was sent, else 0. */
+  broadcastToClient(options: { clientId: string; data: unknown }): number {
+    const conn = this.#connections.get(options.clientId)
+    return conn?.sendPayload(toAnyPayload(options.data)) ? 1 : 0
+  }
+
+  /** Seed 004's `sendToRooms`: the members of any of `rooms`, each once; objects as JSON. */
+  sendToRooms(rooms: string[], data: unknown): number {
+    for (const room of rooms) assertRoomName(room)
+    return this.#fanOut({ rooms }, toAnyPayload(data))
   }
 
   broadcastJsonToRoom(room: string, value: unknown, exclude?: BroadcastExclude): number {
@@ -313,8 +352,7 @@ export class RoomcastServer {
       leave: (conn, room) => rooms.remove(conn.id, room),
       leaveAll: (conn) => rooms.removeAll(conn.id),
       roomsOf: (conn) => rooms.roomsOf(conn.id) ?? [],
-      broadcastFrom: (conn, room, payload) =>
-        this.#fanOut({ rooms: [room], except: [conn.id] }, payload),
+      fanOut: (target, payload) => this.#fanOut(target, payload),
       reportError: (conn, error) => this.#reportError(conn, error),
       connectionClosed: (conn, code, reason) => {
         this.#connections.delete(conn.id)

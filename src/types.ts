@@ -1,5 +1,6 @@
 /** Public shapes shared across modules: the connection, its events, handlers, logger. */
 import type { IncomingMessage } from 'node:http'
+import type { ConnectionBroadcastOptions } from './broadcast-forms.js'
 
 /** What `conn.send()` accepts. Objects go through `conn.json()`. */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView
@@ -82,10 +83,18 @@ export interface WSConnection {
   leave(room: string): void
   leaveAll(): void
   getRooms(): string[]
-  /** Sends `data` to the room's other members. @returns how many received it. */
+  /** Sends `data` to the room's other members (seed 000). @returns how many received it. */
   broadcast(room: string, data: SendData): number
+  /**
+   * Sends `data` (objects as JSON) to every connection, or to `room`/`rooms`,
+   * without the sender unless `includeSelf` (seed 002).
+   * @throws {TypeError} when the arguments fit neither form.
+   */
+  broadcast(data: unknown, options?: ConnectionBroadcastOptions): number
   /** Sends `JSON.stringify(value)` to the room's other members. */
   broadcastJson(room: string, value: unknown): number
+  /** Sends `data` (objects as JSON) to the members of every room this connection is in. */
+  broadcastAllRooms(data: unknown, includeSelf: boolean): number
 }
 
 /** Handler registered with `wss.on(path, handler)`; may be async (messages wait for it). */

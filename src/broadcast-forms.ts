@@ -1,0 +1,105 @@
+/** Seed 002 and 004 broadcast shapes, recognised by their arguments and mapped onto one target. */
+import type { BroadcastTarget } from './broadcast.js'
+import { type Excluded, exclusionNames } from './broadcast-operator.js'
+import { type Payload, toJsonPayload, toPayload } from './payload.js'
+import { assertRoomName } from './rooms.js'
+import type { SendData, WSConnection } from './types.js'
+
+/** Seed 002's options for `conn.broadcast(data, options)`. */
+export interface ConnectionBroadcastOptions {
+  /** Only this room's members (else every connection). */
+  room?: string
+  /** Only these rooms' members, each connection once. */
+  rooms?: string[]
+  /** Include the sending connection. @default false */
+  includeSelf?: boolean
+  /** Connections, ids or rooms' members to skip. */
+  except?: Excluded | Excluded[]
+}
+
+const OPTION_KEYS = new Set(['room', 'rooms', 'includeSelf', 'except'])
+
+const FORMS =
+  'conn.broadcast(room, data) sends a string or bytes to a room (seed 000); ' +
+  'conn.broadcast(data, { room, rooms, includeSelf, except }) sends any value, objects as JSON (seed 002)'
+
+export function isSendData(value: unknown): value is SendData {
+  return typeof value === 'string' || value instanceof ArrayBuffer || ArrayBuffer.isView(value)
+}
+
+/** Strings and bytes as they are, anything else as JSON (seeds 002 and 004 send objects). */
+export function toAnyPayload(value: unknown): Payload {
+  return isSendData(value) ? toPayload(value) : toJsonPayload(value)
+}
+
+function isOptions(value: unknown): value is ConnectionBroadcastOptions {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || isSendData(value)) {
+    return false
+  }
+  return Object.keys(value).every((key) => OPTION_KEYS.has(key))
+}
+
+/**
+ * Reads `conn.broadcast(...args)`: seed 000's `(room, data)` when the second
+ * argument is a string or bytes, seed 002's `(data, options?)` when it is an
+ * options object or absent (an explicit `undefined` is neither).
+ * @throws {TypeError} `ERR_INVALID_PAYLOAD`, naming both forms, when the arguments fit neither.
+ */
+export function connectionBroadcast(
+  sender: WSConnection,
+  args: readonly unknown[],
+): { target: BroadcastTarget<WSConnection>; payload: Payload } {
+  const [first, second] = args
+  if (isSendData(second)) {
+    assertRoomName(first)
+    return { target: { rooms: [first], except: [sender.id] }, payload: toPayload(second) }
+  }
+  if (args.length !== 1 && !isOptions(second)) {
+    const error = new TypeError(`conn.broadcast() arguments fit no form: ${FORMS}`)
+    throw Object.assign(error, { code: 'ERR_INVALID_PAYLOAD' as const })
+  }
+  const { room, rooms, includeSelf = false, except } = isOptions(second) ? second : {}
+  if (typeof includeSelf !== 'boolean') throw new TypeError('includeSelf must be a boolean')
+  const targetRooms = [...(room === undefined ? [] : [room]), ...(rooms ?? [])]
+  for (const name of targetRooms) assertRoomName(name)
+  const skipped = [
+    ...(includeSelf ? [] : [sender.id]),
+    ...exclusionNames(except === undefined ? [] : Array.isArray(except) ? except : [except]),
+  ]
+  return {
+    target: { rooms: targetRooms.length > 0 ? targetRooms : undefined, except: skipped },
+    payload: toAnyPayload(first),
+  }
+}
+
+/** Seed 004's `broadcastToAllClients` options. */
+export interface BroadcastToAllClientsOptions {
+  data: unknown
+  excludeClientId?: string
+  /** Sees each candidate: its id, its `metadata` (seed 004's userData) and the connection. */
+  predicate?: (client: {
+    clientId: string
+    userData: Record<string, unknown>
+    connection: WSConnection
+  }) => boolean
+}
+
+/** Seed 004's `broadcastToRoom` options. */
+export interface BroadcastToRoomOptions {
+  roomName: string
+  data: unknown
+  excludeClientId?: string
+}
+
+/** Maps seed 004's `broadcastToAllClients` options onto a target. */
+export function allClientsTarget(
+  options: BroadcastToAllClientsOptions,
+): BroadcastTarget<WSConnection> {
+  const { excludeClientId, predicate } = options
+  return {
+    except: excludeClientId === undefined ? undefined : [excludeClientId],
+    filter:
+      predicate &&
+      ((conn) => predicate({ clientId: conn.id, userData: conn.metadata, connection: conn })),
+  }
+}

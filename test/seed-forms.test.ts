@@ -1,0 +1,128 @@
+/** Seed 002 and 004 broadcast shapes on top of the same target vocabulary. */
+import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, test } from 'node:test'
+import { type Harness, harness, type Pair } from './helpers/capture.ts'
+
+let h: Harness
+let a: Pair
+let b: Pair
+let c: Pair
+
+/** Every client's next message as text (`binary:` prefixed for binary frames), or null. */
+async function received(...pairs: Pair[]): Promise<Array<string | null>> {
+  return Promise.all(
+    pairs.map(async (p) => {
+      try {
+        const message = await p.client.next(80)
+        return typeof message === 'string' ? message : `binary:${message.toString()}`
+      } catch {
+        return null
+      }
+    }),
+  )
+}
+
+beforeEach(async () => {
+  h = await harness()
+  a = await h.open()
+  b = await h.open()
+  c = await h.open()
+  a.conn.join('x')
+  b.conn.join('x')
+  b.conn.join('y')
+  c.conn.join('y')
+})
+
+afterEach(async () => {
+  await h.close()
+})
+
+describe('conn.broadcast, seed 002 form', () => {
+  test('without options: every connection but the sender, objects as JSON', async () => {
+    assert.equal(a.conn.broadcast({ type: 'announcement' }), 2)
+    assert.deepEqual(await received(a, b, c), [
+      null,
+      '{"type":"announcement"}',
+      '{"type":"announcement"}',
+    ])
+  })
+
+  test('includeSelf, room, rooms and except', async () => {
+    assert.equal(a.conn.broadcast('all', { includeSelf: true }), 3)
+    assert.deepEqual(await received(a, b, c), ['all', 'all', 'all'])
+    assert.equal(b.conn.broadcast({ n: 1 }, { room: 'x' }), 1)
+    assert.deepEqual(await received(a, b, c), ['{"n":1}', null, null])
+    assert.equal(a.conn.broadcast('xy', { rooms: ['x', 'y'], except: c.conn }), 1)
+    assert.deepEqual(await received(a, b, c), [null, 'xy', null])
+  })
+
+  test('the seed 000 form (room, string or bytes) still works', async () => {
+    assert.equal(a.conn.broadcast('x', 'room text'), 1)
+    assert.equal(a.conn.broadcast('x', Buffer.from('room bytes')), 1)
+    assert.deepEqual(await received(b), ['room text'])
+    assert.deepEqual(await received(b), ['binary:room bytes'])
+  })
+
+  test('arguments that fit neither form throw a TypeError naming both', async () => {
+    assert.throws(() => a.conn.broadcast('x', { text: 'hi' } as never), {
+      name: 'TypeError',
+      message:
+        /conn\.broadcast\(room, data\).*conn\.broadcast\(data, \{ room, rooms, includeSelf, except \}\)/,
+    })
+    assert.throws(() => a.conn.broadcast('data', { includeSelf: 'yes' } as never), TypeError)
+    assert.deepEqual(await received(a, b, c), [null, null, null])
+  })
+
+  test('broadcastAllRooms reaches every room of the sender, each member once', async () => {
+    assert.equal(b.conn.broadcastAllRooms({ all: true }, false), 2)
+    assert.deepEqual(await received(a, b, c), ['{"all":true}', null, '{"all":true}'])
+    assert.equal(b.conn.broadcastAllRooms('me too', true), 3)
+    assert.deepEqual(await received(a, b, c), ['me too', 'me too', 'me too'])
+    assert.throws(() => b.conn.broadcastAllRooms('x', undefined as never), TypeError)
+  })
+})
+
+describe('server, seed 004 forms', () => {
+  test('broadcastToAllClients with excludeClientId and a predicate over clientId and userData', async () => {
+    a.conn.metadata.subscription = 'premium'
+    c.conn.metadata.subscription = 'premium'
+    const seen: string[] = []
+    const count = h.srv.wss.broadcastToAllClients({
+      data: { type: 'notification' },
+      excludeClientId: a.conn.id,
+      predicate: ({ clientId, userData }) => {
+        seen.push(clientId)
+        return userData.subscription === 'premium'
+      },
+    })
+    assert.equal(count, 1)
+    assert.deepEqual(await received(a, b, c), [null, null, '{"type":"notification"}'])
+    assert.deepEqual(seen.sort(), [b.conn.id, c.conn.id].sort())
+  })
+
+  test('broadcastToRoom({ roomName, data, excludeClientId })', async () => {
+    const count = h.srv.wss.broadcastToRoom({
+      roomName: 'y',
+      data: { v: 2 },
+      excludeClientId: c.conn.id,
+    })
+    assert.equal(count, 1)
+    assert.deepEqual(await received(a, b, c), [null, '{"v":2}', null])
+  })
+
+  test('broadcastToClient reaches one connection by id, 0 for an unknown id', async () => {
+    assert.equal(h.srv.wss.broadcastToClient({ clientId: c.conn.id, data: { private: true } }), 1)
+    assert.equal(h.srv.wss.broadcastToClient({ clientId: 'nobody', data: 'x' }), 0)
+    assert.deepEqual(await received(a, b, c), [null, null, '{"private":true}'])
+  })
+
+  test('sendToRooms sends JSON text to the union of rooms', async () => {
+    assert.equal(h.srv.wss.sendToRooms(['x', 'y'], { type: 'chat' }), 3)
+    assert.deepEqual(await received(a, b, c), [
+      '{"type":"chat"}',
+      '{"type":"chat"}',
+      '{"type":"chat"}',
+    ])
+    assert.deepEqual(await received(b), [null])
+  })
+})
