@@ -1,6 +1,6 @@
 // Fan-out benchmark: roomcast beside ws (naive loop), Socket.IO and the coalesced-frame limit.
 // Server and load generator are separate processes pinned to different cores; loopback only;
-// every wait is bounded. Usage: npm run bench [-- --clients 1000,5000 --messages 200]
+// every wait is bounded. Usage: npm run bench [-- --clients 1000,5000 --messages 200 --runs 3 --shape burst|single]
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -19,7 +19,7 @@ const RUNS = Number(arg('runs', '3'))
 const SHAPES = [
   { name: 'burst (10/turn)', perTurn: 10 },
   { name: 'single (1/turn)', perTurn: 1 },
-]
+].filter((shape) => arg('shape', 'all') === 'all' || shape.name.startsWith(arg('shape', 'all')))
 const pin = existsSync('/usr/bin/taskset') && cpus().length >= 2
 
 function start(core: number, file: string, args: string[]): ChildProcess {

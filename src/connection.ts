@@ -18,7 +18,7 @@ import { assertRoomName } from './rooms.js'
 import { StartupQueue } from './startup-queue.js'
 import type { StatsCounter } from './stats.js'
 import type { ConnectionEvent, ConnectionEvents, SendData, WSConnection } from './types.js'
-import type { WriteBatch } from './write-batch.js'
+import type { BatchedSocket, WriteBatch } from './write-batch.js'
 import { rawSocketOf } from './ws-internals.js'
 
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
@@ -65,6 +65,7 @@ export class Connection implements WSConnection {
 
   readonly #socket: WebSocket
   readonly #tcp: Socket
+  readonly #batched: BatchedSocket
   /** No extension (deflate) transforms frames, so pre-built ones can be written as they are. */
   readonly #framesAsBuilt: boolean
   readonly #host: ConnectionHost
@@ -86,6 +87,7 @@ export class Connection implements WSConnection {
     this.#host = host
     this.#socket = socket
     this.#tcp = rawSocketOf(socket)
+    this.#batched = { socket: this.#tcp, corkedBytes: -1 }
     this.#framesAsBuilt = socket.extensions === ''
     this.#startup = new StartupQueue(host.maxQueuedBytes)
     this.request = request
@@ -113,7 +115,8 @@ export class Connection implements WSConnection {
   }
 
   get bufferedAmount(): number {
-    return this.#socket.bufferedAmount
+    // Without deflate nothing waits in ws's sender, so the socket's buffer is all of it.
+    return this.#framesAsBuilt ? this.#tcp.writableLength : this.#socket.bufferedAmount
   }
 
   send(data: SendData): boolean {
@@ -132,13 +135,13 @@ export class Connection implements WSConnection {
   sendPayload(payload: Payload, volatile = false): boolean {
     if (this.#socket.readyState !== OPEN) return false
     const host = this.#host
-    const buffered = this.#socket.bufferedAmount
+    const buffered = this.bufferedAmount
     // Unsent data from earlier ticks: what a volatile message must not queue behind.
-    if (volatile && buffered > host.writes.writtenThisTick(this.#tcp)) return this.#drop()
+    if (volatile && buffered > Math.max(0, this.#batched.corkedBytes)) return this.#drop()
     const after = buffered + payload.data.length
     // A message larger than the limit still goes out on an idle connection.
     if (buffered > 0 && after > host.maxBackpressure) return this.#overLimit()
-    if (this.#framesAsBuilt) host.writes.write(this.#tcp, payload.frame)
+    if (this.#framesAsBuilt) host.writes.write(this.#batched, payload.frame)
     else this.#socket.send(payload.data, { binary: payload.binary })
     host.stats.messagesOut++
     host.stats.bytesOut += payload.data.length
