@@ -12,14 +12,14 @@ import {
 import { CloseCode, isSendableCloseCode, truncateCloseReason } from './close-codes.js'
 import { ErrorCode, RoomcastError } from './errors.js'
 import { ListenerRegistry } from './listeners.js'
-import type { BackpressurePolicy } from './options.js'
+import type { BackpressurePolicy, Compression } from './options.js'
 import { type Payload, toJsonPayload, toPayload } from './payload.js'
 import { assertRoomName } from './rooms.js'
 import { StartupQueue } from './startup-queue.js'
 import type { StatsCounter } from './stats.js'
 import type { ConnectionEvent, ConnectionEvents, SendData, WSConnection } from './types.js'
 import type { BatchedSocket, WriteBatch } from './write-batch.js'
-import { rawSocketOf } from './ws-internals.js'
+import { rawSocketOf, serverWindowBitsOf } from './ws-internals.js'
 
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
 const OPEN = 1
@@ -30,6 +30,8 @@ export interface ConnectionHost {
   readonly maxQueuedBytes: number
   readonly maxBackpressure: number
   readonly backpressurePolicy: BackpressurePolicy
+  readonly compression: Compression
+  readonly deflateThreshold: number
   readonly writes: WriteBatch
   join(conn: Connection, room: string): void
   leave(conn: Connection, room: string): void
@@ -66,8 +68,12 @@ export class Connection implements WSConnection {
   readonly #socket: WebSocket
   readonly #tcp: Socket
   readonly #batched: BatchedSocket
-  /** No extension (deflate) transforms frames, so pre-built ones can be written as they are. */
-  readonly #framesAsBuilt: boolean
+  /**
+   * How frames are made: `0` pre-built plain frames (no deflate negotiated);
+   * `> 0` shared deflated frames for that window size; `-1` through ws, which
+   * compresses for this connection alone.
+   */
+  readonly #deflateBits: number
   readonly #host: ConnectionHost
   readonly #listeners = new ListenerRegistry<ConnectionEvents>()
   /** Messages (and a close) held until the route handler settles. */
@@ -88,7 +94,10 @@ export class Connection implements WSConnection {
     this.#socket = socket
     this.#tcp = rawSocketOf(socket)
     this.#batched = { socket: this.#tcp, corkedBytes: -1 }
-    this.#framesAsBuilt = socket.extensions === ''
+    const bits = serverWindowBitsOf(socket)
+    // zlib turns an 8-bit raw deflate window into 9 bits, too wide for such a peer: let ws do it.
+    const shared = host.compression === 'shared' && bits !== undefined && bits > 8
+    this.#deflateBits = bits === undefined ? 0 : shared ? bits : -1
     this.#startup = new StartupQueue(host.maxQueuedBytes)
     this.request = request
     this.url = route.url
@@ -115,8 +124,8 @@ export class Connection implements WSConnection {
   }
 
   get bufferedAmount(): number {
-    // Without deflate nothing waits in ws's sender, so the socket's buffer is all of it.
-    return this.#framesAsBuilt ? this.#tcp.writableLength : this.#socket.bufferedAmount
+    // Unless ws compresses for this connection, nothing waits in its sender.
+    return this.#deflateBits >= 0 ? this.#tcp.writableLength : this.#socket.bufferedAmount
   }
 
   send(data: SendData): boolean {
@@ -141,7 +150,10 @@ export class Connection implements WSConnection {
     const after = buffered + payload.data.length
     // A message larger than the limit still goes out on an idle connection.
     if (buffered > 0 && after > host.maxBackpressure) return this.#overLimit()
-    if (this.#framesAsBuilt) host.writes.write(this.#batched, payload.frame)
+    const bits = this.#deflateBits
+    if (bits === 0) host.writes.write(this.#batched, payload.frame)
+    else if (bits > 0)
+      host.writes.write(this.#batched, payload.deflatedFrame(bits, host.deflateThreshold))
     else this.#socket.send(payload.data, { binary: payload.binary })
     host.stats.messagesOut++
     host.stats.bytesOut += payload.data.length

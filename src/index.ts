@@ -4,6 +4,7 @@ export { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
 export type { ConnectMiddleware, WebSocketAwareRequest } from './http-middleware.js'
 export type {
   BackpressurePolicy,
+  Compression,
   OriginPattern,
   PerMessageDeflateOptions,
   WebSocketOptions,

@@ -3,6 +3,14 @@ import type { IncomingMessage } from 'node:http'
 import { ErrorCode, RoomcastError } from './errors.js'
 import type { Logger, WSConnection } from './types.js'
 
+/**
+ * How broadcasts are compressed (seed 003): `'shared'` deflates a message once
+ * for every connection with the same window (the server gives up context
+ * takeover), `'dedicated'` compresses per connection with context takeover,
+ * `'disabled'` negotiates no compression.
+ */
+export type Compression = 'shared' | 'dedicated' | 'disabled'
+
 /** What happens to a connection whose unsent data would pass `maxBackpressure`. */
 export type BackpressurePolicy = 'drop' | 'close'
 
@@ -39,6 +47,12 @@ export interface WebSocketOptions {
   allowedOrigins?: OriginPattern | OriginPattern[]
   /** permessage-deflate: `true` for `ws` defaults, or parameters. @default false */
   perMessageDeflate?: boolean | PerMessageDeflateOptions
+  /**
+   * Compression strategy; setting `'shared'` or `'dedicated'` turns
+   * permessage-deflate on. @default 'shared' when deflate is on (`'dedicated'`
+   * if `perMessageDeflate.serverNoContextTakeover` is `false`), else 'disabled'
+   */
+  compression?: Compression
   /** Subprotocols in server preference order; the first one the client offers is selected. */
   subprotocols?: string[]
   /** Accept (`true`) or reject with HTTP 401 (`false`, throw, rejection) before the upgrade. */
@@ -77,6 +91,9 @@ export interface ResolvedOptions {
   maxRoomsPerConnection: number
   allowedOrigins: OriginPattern[]
   perMessageDeflate: boolean | PerMessageDeflateOptions
+  compression: Compression
+  /** Messages shorter than this many bytes are not compressed. */
+  deflateThreshold: number
   subprotocols: string[]
   verifyClient: WebSocketOptions['verifyClient']
   handshakeTimeout: number
@@ -188,6 +205,44 @@ function resolvePolicy(value: unknown): BackpressurePolicy {
   return value
 }
 
+/** ws's default: messages under 1 KiB are not worth compressing. */
+const DEFAULT_DEFLATE_THRESHOLD = 1024
+
+function resolveCompression(
+  options: WebSocketOptions,
+): Pick<ResolvedOptions, 'perMessageDeflate' | 'compression' | 'deflateThreshold'> {
+  const deflate = resolveDeflate(options.perMessageDeflate)
+  const requested = options.compression
+  if (requested !== undefined && !['shared', 'dedicated', 'disabled'].includes(requested)) {
+    throw invalid('compression', "'shared', 'dedicated' or 'disabled'", requested)
+  }
+  const params = typeof deflate === 'object' ? deflate : {}
+  const deflateThreshold = params.threshold ?? DEFAULT_DEFLATE_THRESHOLD
+  if (requested === 'disabled' || (requested === undefined && deflate === false)) {
+    if (deflate !== false)
+      throw invalid('compression', 'not "disabled" while perMessageDeflate is on', requested)
+    return { perMessageDeflate: false, compression: 'disabled', deflateThreshold }
+  }
+  const compression =
+    requested ?? (params.serverNoContextTakeover === false ? 'dedicated' : 'shared')
+  if (compression === 'dedicated')
+    return { perMessageDeflate: deflate || true, compression, deflateThreshold }
+  if (params.serverNoContextTakeover === false) {
+    throw invalid(
+      'compression',
+      "not 'shared' with perMessageDeflate.serverNoContextTakeover: false",
+      requested,
+    )
+  }
+  // One deflated frame fits every connection only if no connection's stream refers back to
+  // earlier messages: the server must not take its context over (RFC 7692 §7.1.1.1).
+  return {
+    perMessageDeflate: { ...params, serverNoContextTakeover: true },
+    compression,
+    deflateThreshold,
+  }
+}
+
 function resolveLogger(value: unknown): Logger {
   if (value === undefined) return console
   const logger = value as Partial<Logger>
@@ -216,7 +271,7 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
     maxConnections: count('maxConnections', options.maxConnections),
     maxRoomsPerConnection: count('maxRoomsPerConnection', options.maxRoomsPerConnection),
     allowedOrigins: resolveOrigins(options.allowedOrigins),
-    perMessageDeflate: resolveDeflate(options.perMessageDeflate),
+    ...resolveCompression(options),
     subprotocols: stringList(options.subprotocols, 'subprotocols', []),
     verifyClient: optionalFunction(options, 'verifyClient'),
     handshakeTimeout: count('handshakeTimeout', options.handshakeTimeout, {

@@ -1,4 +1,5 @@
 /** Turns what the application sends into bytes once, whatever the number of recipients. */
+import { constants, deflateRawSync } from 'node:zlib'
 import { buildFrame } from './frame.js'
 import type { SendData } from './types.js'
 
@@ -7,6 +8,7 @@ export class Payload {
   readonly data: Buffer
   readonly binary: boolean
   #frame: Buffer | undefined
+  #deflated: Map<number, Buffer> | undefined
 
   constructor(data: Buffer, binary: boolean) {
     this.data = data
@@ -17,6 +19,25 @@ export class Payload {
   get frame(): Buffer {
     this.#frame ??= buildFrame(this)
     return this.#frame
+  }
+
+  /**
+   * The permessage-deflate frame for a `windowBits` window, compressed once
+   * per window size and shared by every connection that negotiated it. Each
+   * message is compressed on its own (no context takeover), as RFC 7692 §7.2.1
+   * describes: raw deflate, sync-flushed, without the trailing 00 00 ff ff.
+   * Messages under `threshold` bytes go uncompressed.
+   */
+  deflatedFrame(windowBits: number, threshold: number): Buffer {
+    if (this.data.length < threshold) return this.frame
+    this.#deflated ??= new Map()
+    let frame = this.#deflated.get(windowBits)
+    if (frame === undefined) {
+      const flushed = deflateRawSync(this.data, { windowBits, finishFlush: constants.Z_SYNC_FLUSH })
+      frame = buildFrame(this, { data: flushed.subarray(0, flushed.length - 4) })
+      this.#deflated.set(windowBits, frame)
+    }
+    return frame
   }
 }
 

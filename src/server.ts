@@ -340,6 +340,8 @@ export class RoomcastServer {
       maxQueuedBytes: options.maxQueuedBytes,
       maxBackpressure: options.maxBackpressure,
       backpressurePolicy: options.backpressurePolicy,
+      compression: options.compression,
+      deflateThreshold: options.deflateThreshold,
       writes: new WriteBatch(),
       join: (conn, room) => {
         if (rooms.roomsOf(conn.id)?.has(room)) return

@@ -1,14 +1,12 @@
 /** The chat demo in headless Chromium: two pages in one room talk, a third room hears nothing. */
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, test } from 'node:test'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { type RoomcastServer, withWebSocket } from 'roomcast'
 import { createChat } from '../../examples/chat/chat.ts'
-
-const CHROMIUM = '/usr/bin/chromium'
+import { launchChromium } from '../helpers/browser.ts'
 
 let browser: Browser
 let server: Server
@@ -16,27 +14,11 @@ let wss: RoomcastServer
 let origin: string
 
 before(async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`,
-  )
   const chat = createChat()
   wss = chat.wss
   server = await withWebSocket(chat.app, chat.wss, 0, '127.0.0.1')
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    timeout: 20_000,
-  })
+  browser = await launchChromium()
 })
 
 after(async () => {
