@@ -1,52 +1,25 @@
-// Fan-out benchmark: roomcast beside ws (naive loop), Socket.IO and the coalesced-frame limit.
-// Server and load generator are separate processes pinned to different cores; loopback only;
-// every wait is bounded. Usage: npm run bench [-- --clients 1000,5000 --messages 200 --runs 3 --shape burst|single]
-import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { cpus } from 'node:os'
+// Benchmark: roomcast beside ws (naive loop), Socket.IO and the coalesced-frame limit, scenario by scenario.
+// Server and load generator are separate processes pinned to different cores; loopback only; every
+// wait is bounded. Usage: npm run bench [-- --scenario fanout|steady|echo|memory|handshake|all (or a
+// comma list) --runs 3; fan-out: --clients 1000,5000 --messages 200 --shape burst|single; steady:
+// --steady-clients 1000 --steady-rate 50 --seconds 4; echo: --echo-clients 100 --echo-rate 2000
+// --seconds 4; memory: --idle 10000; handshake: --connects 5000 --in-flight 50]
+import type { ChildProcess } from 'node:child_process'
+import { echo } from './echo.ts'
+import { handshake } from './handshake.ts'
+import { arg, median, next, pin, RUNS, start } from './harness.ts'
+import { memory } from './memory.ts'
+import { steady } from './steady.ts'
 
 type Variant = 'ws' | 'socketio' | 'limit' | 'roomcast'
-type Event = { ev: string; [key: string]: unknown }
 
 const VARIANTS: Variant[] = ['ws', 'socketio', 'limit', 'roomcast']
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback)
-}
 const CLIENTS = arg('clients', '1000,5000').split(',').map(Number)
 const MESSAGES = Number(arg('messages', '200'))
-const RUNS = Number(arg('runs', '3'))
 const SHAPES = [
   { name: 'burst (10/turn)', perTurn: 10 },
   { name: 'single (1/turn)', perTurn: 1 },
 ].filter((shape) => arg('shape', 'all') === 'all' || shape.name.startsWith(arg('shape', 'all')))
-const pin = existsSync('/usr/bin/taskset') && cpus().length >= 2
-
-function start(core: number, file: string, args: string[]): ChildProcess {
-  const node = [
-    process.execPath,
-    '--import',
-    'tsx',
-    new URL(file, import.meta.url).pathname,
-    ...args,
-  ]
-  const [cmd, ...rest] = pin ? ['taskset', '-c', String(core), ...node] : node
-  return spawn(cmd as string, rest, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-}
-
-function next(child: ChildProcess, ev: string, ms: number, until?: (e: Event) => boolean) {
-  return new Promise<Event>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${ev}`)), ms)
-    const onMessage = (e: Event) => {
-      if (e.ev === 'error') return reject(new Error(String(e.message)))
-      if (e.ev !== ev || (until && !until(e))) return
-      clearTimeout(timer)
-      child.off('message', onMessage)
-      resolve(e)
-    }
-    child.on('message', onMessage)
-  })
-}
 
 interface Result {
   deliveriesPerSec: number
@@ -82,36 +55,48 @@ async function measure(variant: Variant, clients: number, perTurn: number): Prom
   }
 }
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
-
-console.log(`fan-out, ${MESSAGES} messages of ~100 B JSON, median of ${RUNS} runs, pinned: ${pin}`)
-for (const clients of CLIENTS) {
-  for (const shape of SHAPES) {
-    const results = new Map<Variant, Result[]>()
-    for (let run = 0; run < RUNS; run++) {
-      for (const variant of VARIANTS) {
-        const list = results.get(variant) ?? []
-        list.push(await measure(variant, clients, shape.perTurn))
-        results.set(variant, list)
+async function fanout(): Promise<void> {
+  console.log(
+    `fan-out, ${MESSAGES} messages of ~100 B JSON, median of ${RUNS} runs, pinned: ${pin}`,
+  )
+  for (const clients of CLIENTS) {
+    for (const shape of SHAPES) {
+      const results = new Map<Variant, Result[]>()
+      for (let run = 0; run < RUNS; run++) {
+        for (const variant of VARIANTS) {
+          const list = results.get(variant) ?? []
+          list.push(await measure(variant, clients, shape.perTurn))
+          results.set(variant, list)
+        }
       }
-    }
-    const base = median((results.get('ws') ?? []).map((r) => r.deliveriesPerSec))
-    const baseCpu = median((results.get('ws') ?? []).map((r) => r.cpuUsPerDelivery))
-    console.log(`\n${clients} clients, ${shape.name}`)
-    console.log('variant    deliveries/s  × ws   CPU µs/delivery  × ws   p50 ms  p99 ms')
-    for (const [variant, list] of results) {
-      const rate = median(list.map((r) => r.deliveriesPerSec))
-      const cpu = median(list.map((r) => r.cpuUsPerDelivery))
-      console.log(
-        `${variant.padEnd(10)} ${Math.round(rate).toString().padStart(12)}  ${(rate / base).toFixed(2).padStart(4)}` +
-          `  ${cpu.toFixed(2).padStart(15)}  ${(cpu / baseCpu).toFixed(2).padStart(4)}` +
-          `  ${median(list.map((r) => r.p50))
-            .toString()
-            .padStart(6)}  ${median(list.map((r) => r.p99))
-            .toString()
-            .padStart(6)}`,
-      )
+      const base = median((results.get('ws') ?? []).map((r) => r.deliveriesPerSec))
+      const baseCpu = median((results.get('ws') ?? []).map((r) => r.cpuUsPerDelivery))
+      console.log(`\n${clients} clients, ${shape.name}`)
+      console.log('variant    deliveries/s  × ws   CPU µs/delivery  × ws   p50 ms  p99 ms')
+      for (const [variant, list] of results) {
+        const rate = median(list.map((r) => r.deliveriesPerSec))
+        const cpu = median(list.map((r) => r.cpuUsPerDelivery))
+        console.log(
+          `${variant.padEnd(10)} ${Math.round(rate).toString().padStart(12)}  ${(rate / base).toFixed(2).padStart(4)}` +
+            `  ${cpu.toFixed(2).padStart(15)}  ${(cpu / baseCpu).toFixed(2).padStart(4)}` +
+            `  ${median(list.map((r) => r.p50))
+              .toString()
+              .padStart(6)}  ${median(list.map((r) => r.p99))
+              .toString()
+              .padStart(6)}`,
+        )
+      }
     }
   }
 }
+
+const SCENARIOS: Record<string, () => Promise<void>> = { fanout, steady, echo, memory, handshake }
+const chosen = arg('scenario', 'all')
+const names = chosen === 'all' ? Object.keys(SCENARIOS) : chosen.split(',')
+const unknown = names.filter((name) => !(name in SCENARIOS))
+if (unknown.length > 0) {
+  throw new Error(
+    `unknown scenario ${unknown.join(', ')}: use ${Object.keys(SCENARIOS).join('|')}|all`,
+  )
+}
+for (const name of names) await SCENARIOS[name]?.()
