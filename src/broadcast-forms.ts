@@ -32,17 +32,24 @@ export function toAnyPayload(value: unknown): Payload {
   return isSendData(value) ? toPayload(value) : toJsonPayload(value)
 }
 
+/** A plain object (not bytes, a Map, a Blob…) whose keys are all options. */
 function isOptions(value: unknown): value is ConnectionBroadcastOptions {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || isSendData(value)) {
-    return false
-  }
+  if (typeof value !== 'object' || value === null) return false
+  const prototype = Object.getPrototypeOf(value)
+  if (prototype !== Object.prototype && prototype !== null) return false
   return Object.keys(value).every((key) => OPTION_KEYS.has(key))
+}
+
+function ambiguous(): TypeError {
+  const error = new TypeError(`conn.broadcast() arguments fit no form: ${FORMS}`)
+  return Object.assign(error, { code: 'ERR_INVALID_PAYLOAD' as const })
 }
 
 /**
  * Reads `conn.broadcast(...args)`: seed 000's `(room, data)` when the second
- * argument is a string or bytes, seed 002's `(data, options?)` when it is an
- * options object or absent (an explicit `undefined` is neither).
+ * argument is a string or bytes; seed 002's `(data, options?)` when it is an
+ * options object, or absent. A string first argument with no options, or
+ * with options naming nothing, could be either form and is refused.
  * @throws {TypeError} `ERR_INVALID_PAYLOAD`, naming both forms, when the arguments fit neither.
  */
 export function connectionBroadcast(
@@ -54,20 +61,27 @@ export function connectionBroadcast(
     assertRoomName(first)
     return { target: { rooms: [first], except: [sender.id] }, payload: toPayload(second) }
   }
-  if (args.length !== 1 && !isOptions(second)) {
-    const error = new TypeError(`conn.broadcast() arguments fit no form: ${FORMS}`)
-    throw Object.assign(error, { code: 'ERR_INVALID_PAYLOAD' as const })
+  const absent = args.length === 1 || (second === undefined && typeof first !== 'string')
+  if (!absent && !isOptions(second)) throw ambiguous()
+  const options: ConnectionBroadcastOptions = isOptions(second) ? second : {}
+  if (typeof first === 'string' && args.length > 1 && Object.keys(options).length === 0) {
+    throw ambiguous()
   }
-  const { room, rooms, includeSelf = false, except } = isOptions(second) ? second : {}
+  const { includeSelf = false, except } = options
   if (typeof includeSelf !== 'boolean') throw new TypeError('includeSelf must be a boolean')
-  const targetRooms = [...(room === undefined ? [] : [room]), ...(rooms ?? [])]
-  for (const name of targetRooms) assertRoomName(name)
+  if ('rooms' in options && !Array.isArray(options.rooms)) {
+    throw new TypeError('rooms must be an array of room names')
+  }
+  const named = 'room' in options || 'rooms' in options
+  const rooms = [...('room' in options ? [options.room] : []), ...(options.rooms ?? [])]
+  for (const name of rooms) assertRoomName(name)
   const skipped = [
     ...(includeSelf ? [] : [sender.id]),
     ...exclusionNames(except === undefined ? [] : Array.isArray(except) ? except : [except]),
   ]
   return {
-    target: { rooms: targetRooms.length > 0 ? targetRooms : undefined, except: skipped },
+    // Naming rooms, even none, narrows the target; naming none means every connection.
+    target: { rooms: named ? (rooms as string[]) : undefined, except: skipped },
     payload: toAnyPayload(first),
   }
 }

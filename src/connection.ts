@@ -30,6 +30,7 @@ export interface ConnectionHost {
   readonly maxQueuedBytes: number
   readonly maxBackpressure: number
   readonly backpressurePolicy: BackpressurePolicy
+  readonly closeTimeout: number
   readonly compression: Compression
   readonly deflateThreshold: number
   readonly writes: WriteBatch
@@ -144,12 +145,13 @@ export class Connection implements WSConnection {
   sendPayload(payload: Payload, volatile = false): boolean {
     if (this.#socket.readyState !== OPEN) return false
     const host = this.#host
-    const buffered = this.bufferedAmount
-    // Unsent data from earlier ticks: what a volatile message must not queue behind.
-    if (volatile && buffered > Math.max(0, this.#batched.corkedBytes)) return this.#drop()
-    const after = buffered + payload.data.length
-    // A message larger than the limit still goes out on an idle connection.
-    if (buffered > 0 && after > host.maxBackpressure) return this.#overLimit()
+    // Bytes written since the last flush are held on purpose (coalescing), not by a slow
+    // client: only what earlier flushes left unsent measures backpressure.
+    const carried = this.bufferedAmount - Math.max(0, this.#batched.corkedBytes)
+    if (volatile && carried > 0) return this.#drop()
+    const after = carried + payload.data.length
+    // A message larger than the limit still goes out on a connection with nothing carried.
+    if (carried > 0 && after > host.maxBackpressure) return this.#overLimit()
     const bits = this.#deflateBits
     if (bits === 0) host.writes.write(this.#batched, payload.frame)
     else if (bits > 0)
@@ -169,8 +171,12 @@ export class Connection implements WSConnection {
   #overLimit(): false {
     if (this.#host.backpressurePolicy === 'drop') return this.#drop()
     this.#host.stats.closedForBackpressure++
-    // The close frame queues behind the backlog; ws destroys the socket if it is never read.
+    // The close frame queues behind the backlog: a client that never reads it is cut off
+    // after closeTimeout rather than holding its buffer and its slot until ws gives up.
     this.close(CloseCode.TryAgainLater, 'Backpressure limit exceeded')
+    setTimeout(() => {
+      if (this.#roomsAtClose === undefined) this.terminate()
+    }, this.#host.closeTimeout).unref()
     return false
   }
 

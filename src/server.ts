@@ -246,6 +246,8 @@ export class RoomcastServer {
 
   /** Seed 004's `sendToRooms`: the members of any of `rooms`, each once; objects as JSON. */
   sendToRooms(rooms: string[], data: unknown): number {
+    if (!Array.isArray(rooms))
+      throw new TypeError('sendToRooms(rooms, data): rooms must be an array')
     for (const room of rooms) assertRoomName(room)
     return this.#fanOut({ rooms }, toAnyPayload(data))
   }
@@ -340,6 +342,7 @@ export class RoomcastServer {
       maxQueuedBytes: options.maxQueuedBytes,
       maxBackpressure: options.maxBackpressure,
       backpressurePolicy: options.backpressurePolicy,
+      closeTimeout: options.closeTimeout,
       compression: options.compression,
       deflateThreshold: options.deflateThreshold,
       writes: new WriteBatch(),

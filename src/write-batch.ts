@@ -1,30 +1,39 @@
-/** Coalesces a tick's writes per socket: cork on the first write, uncork all once per tick. */
+/** Coalesces writes per socket: cork on the first write, uncork after the I/O phase. */
 import type { Socket } from 'node:net'
 
-/** A socket with its bytes written this tick; `-1` while it is not corked. */
+/** Past this many bytes held for one socket, hand them to the kernel without waiting. */
+const MAX_HELD_BYTES = 64 * 1024
+
+/** A socket with the bytes written to it since it was last flushed; `-1` while not corked. */
 export interface BatchedSocket {
   readonly socket: Socket
   corkedBytes: number
 }
 
 /**
- * A burst of N broadcasts in one tick costs one `writev` per socket instead of
- * N writes. Uncorking happens on `process.nextTick`, before any I/O, so it adds
- * no latency a client can measure. State lives on each socket's record, so a
- * write costs no lookup.
+ * Broadcasts made while the event loop handles one I/O phase (many clients'
+ * messages read at once) or one callback cost one `writev` per socket instead
+ * of one write per message. Sockets are uncorked in `setImmediate`, which runs
+ * right after the poll phase, so coalescing adds no latency a client can
+ * measure; more than 64 KiB for one socket is flushed at once.
  */
 export class WriteBatch {
   #corked: BatchedSocket[] = []
 
-  /** Writes `chunk`, corking the socket until the end of the current tick. */
+  /** Writes `chunk`, corking the socket until the end of the current I/O phase. */
   write(target: BatchedSocket, chunk: Buffer): void {
+    const socket = target.socket
     if (target.corkedBytes < 0) {
-      target.socket.cork()
+      socket.cork()
       target.corkedBytes = 0
-      if (this.#corked.push(target) === 1) process.nextTick(this.#flush)
+      if (this.#corked.push(target) === 1) setImmediate(this.#flush)
+    } else if (target.corkedBytes >= MAX_HELD_BYTES) {
+      socket.uncork()
+      socket.cork()
+      target.corkedBytes = 0
     }
     target.corkedBytes += chunk.length
-    target.socket.write(chunk)
+    socket.write(chunk)
   }
 
   readonly #flush = (): void => {

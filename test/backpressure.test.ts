@@ -71,8 +71,9 @@ describe("policy 'drop'", () => {
 
       await allReceived(fastCounts)
       assert.ok(fastCounts.every((s) => s.inOrder))
-      // Frame headers (4 bytes each) ride on top of the payload bytes the limit counts.
-      assert.ok(peak <= LIMIT + 64, `slow connection buffered ${peak} bytes`)
+      // The limit applies to bytes left over from earlier flushes; on top of it sit at most one
+      // coalescing batch (64 KiB, flushed once full) and the message being written, plus headers.
+      assert.ok(peak <= LIMIT + 64 * 1024 + 8 * 1024 + 64, `slow connection buffered ${peak} bytes`)
       const dropped = h.srv.wss.getStats().messagesDropped
       assert.ok(dropped > 0, 'messages were dropped for the slow connection')
 
@@ -117,6 +118,27 @@ describe("policy 'close'", () => {
       rawSocketOf(slow.client.ws).resume()
       const closed = await within(slow.client.closed, 5000, 'slow client close')
       assert.deepEqual(closed, { code: 1013, reason: 'Backpressure limit exceeded' })
+    } finally {
+      await h.close()
+    }
+  })
+})
+
+describe('a burst to a client that reads', () => {
+  test('more than maxBackpressure written in one tick is coalescing, not backpressure', async () => {
+    const h = await harness({ maxBackpressure: 64 * 1024, backpressurePolicy: 'close' })
+    try {
+      const pair = await h.open()
+      const big = 'y'.repeat(512 * 1024)
+      assert.equal(pair.conn.send(big), true)
+      assert.equal(pair.conn.json({ type: 'done' }), true)
+      for (let i = 0; i < 200; i++) assert.equal(pair.conn.send(`history ${i}`), true)
+      assert.equal(await pair.client.next(), big)
+      assert.equal(await pair.client.next(), '{"type":"done"}')
+      for (let i = 0; i < 200; i++) assert.equal(await pair.client.next(), `history ${i}`)
+      const stats = h.srv.wss.getStats()
+      assert.deepEqual([stats.messagesDropped, stats.closedForBackpressure], [0, 0])
+      assert.equal(pair.conn.isOpen, true)
     } finally {
       await h.close()
     }

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test'
 import * as wsModule from 'ws'
 import { buildFrame } from '../src/frame.ts'
 import { toJsonPayload, toPayload } from '../src/payload.ts'
-import { rawSocketOf } from '../src/ws-internals.ts'
+import { rawSocketOf, serverWindowBitsOf } from '../src/ws-internals.ts'
 import { connect } from './helpers/client.ts'
 import { startServer } from './helpers/server.ts'
 
@@ -58,6 +58,26 @@ describe('ws internals (ws is pinned; these fail first if an upgrade changes the
       assert.ok(socket instanceof Socket)
       assert.equal(socket.remotePort, srv.port)
       client.close()
+    } finally {
+      await srv.close()
+    }
+  })
+
+  test('serverWindowBitsOf() reads the negotiated deflate window, undefined without deflate', async () => {
+    const srv = await startServer({ perMessageDeflate: true }, (wss) =>
+      wss.on('/', (conn) => conn.send('ok')),
+    )
+    try {
+      const narrow = await connect(srv.url('/'), { perMessageDeflate: { serverMaxWindowBits: 10 } })
+      const plain = await connect(srv.url('/'), { perMessageDeflate: false })
+      assert.equal(await narrow.next(), 'ok')
+      assert.equal(await plain.next(), 'ok')
+      // Client and server share the WebSocket class, and so its _extensions internal.
+      assert.equal(serverWindowBitsOf(narrow.ws), 10)
+      assert.equal(serverWindowBitsOf(plain.ws), undefined)
+      assert.throws(() => serverWindowBitsOf({} as never), /pin ws/)
+      narrow.close()
+      plain.close()
     } finally {
       await srv.close()
     }

@@ -73,6 +73,24 @@ describe('conn.broadcast, seed 002 form', () => {
     assert.deepEqual(await received(a, b, c), [null, null, null])
   })
 
+  test('inputs that could mean either form, or nothing, are refused and send nothing', async () => {
+    const refuse = (fn: () => unknown, error: RegExp | object) => assert.throws(fn, error)
+    refuse(() => a.conn.broadcast('lobby', {}), { name: 'TypeError', code: 'ERR_INVALID_PAYLOAD' })
+    refuse(() => a.conn.broadcast('lobby', new Map() as never), { name: 'TypeError' })
+    refuse(() => a.conn.broadcast('lobby', undefined), { name: 'TypeError' })
+    refuse(() => a.conn.broadcast('hi', { room: undefined } as never), { code: 'ERR_INVALID_ROOM' })
+    refuse(() => a.conn.broadcast('hi', { rooms: 'x' as never }), /rooms must be an array/)
+    refuse(() => h.srv.wss.sendToRooms('x' as never, 'hi'), /rooms must be an array/)
+    assert.deepEqual(await received(a, b, c), [null, null, null])
+  })
+
+  test('rooms: [] reaches nobody; data with an explicit undefined second argument reaches all', async () => {
+    assert.equal(a.conn.broadcast('hi', { rooms: [] }), 0)
+    assert.equal(h.srv.wss.sendToRooms([], 'hi'), 0)
+    assert.equal(a.conn.broadcast({ all: 1 }, undefined), 2)
+    assert.deepEqual(await received(a, b, c), [null, '{"all":1}', '{"all":1}'])
+  })
+
   test('broadcastAllRooms reaches every room of the sender, each member once', async () => {
     assert.equal(b.conn.broadcastAllRooms({ all: true }, false), 2)
     assert.deepEqual(await received(a, b, c), ['{"all":true}', null, '{"all":true}'])
