@@ -1,7 +1,7 @@
 /** wss.to()/except()/filter(): unions, exclusions and predicates over one target vocabulary. */
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, test } from 'node:test'
-import { type Harness, harness, type Pair } from './helpers/capture.ts'
+import { type Harness, harness, nextOfEach, type Pair } from './helpers/capture.ts'
 
 let h: Harness
 let a: Pair
@@ -9,18 +9,7 @@ let b: Pair
 let c: Pair
 let d: Pair
 
-/** Every client's next message, or `null` when it got none within 80 ms. */
-async function received(...pairs: Pair[]): Promise<Array<string | null>> {
-  return Promise.all(
-    pairs.map(async (p) => {
-      try {
-        return String(await p.client.next(80))
-      } catch {
-        return null
-      }
-    }),
-  )
-}
+const received = (...pairs: Pair[]) => nextOfEach(pairs)
 
 beforeEach(async () => {
   h = await harness()

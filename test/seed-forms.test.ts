@@ -1,26 +1,14 @@
 /** Seed 002 and 004 broadcast shapes on top of the same target vocabulary. */
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, test } from 'node:test'
-import { type Harness, harness, type Pair } from './helpers/capture.ts'
+import { type Harness, harness, nextOfEach, type Pair } from './helpers/capture.ts'
 
 let h: Harness
 let a: Pair
 let b: Pair
 let c: Pair
 
-/** Every client's next message as text (`binary:` prefixed for binary frames), or null. */
-async function received(...pairs: Pair[]): Promise<Array<string | null>> {
-  return Promise.all(
-    pairs.map(async (p) => {
-      try {
-        const message = await p.client.next(80)
-        return typeof message === 'string' ? message : `binary:${message.toString()}`
-      } catch {
-        return null
-      }
-    }),
-  )
-}
+const received = (...pairs: Pair[]) => nextOfEach(pairs)
 
 beforeEach(async () => {
   h = await harness()

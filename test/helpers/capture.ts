@@ -60,3 +60,20 @@ export async function harness(
     },
   }
 }
+
+/**
+ * Each pair's next message as text (`binary:` prefixed for binary frames), or
+ * `null` when none arrived within `ms`: what every client got from one send.
+ */
+export function nextOfEach(pairs: Pair[], ms = 80): Promise<Array<string | null>> {
+  return Promise.all(
+    pairs.map(async (p) => {
+      try {
+        const message = await p.client.next(ms)
+        return typeof message === 'string' ? message : `binary:${message.toString()}`
+      } catch {
+        return null
+      }
+    }),
+  )
+}
