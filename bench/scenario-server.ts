@@ -1,9 +1,10 @@
 // Benchmark server for steady/echo/memory/handshake: one variant, one mode (room | echo | idle), IPC-driven.
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { Server as SocketIoServer } from 'socket.io'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { createWebSocket } from '../src/index.ts'
+import { limitBroadcast } from './limit-broadcast.ts'
 
 type Variant = 'roomcast' | 'ws' | 'socketio' | 'limit'
 type Mode = 'room' | 'echo' | 'idle'
@@ -52,27 +53,7 @@ if (variant === 'roomcast') {
       for (const ws of sockets()) ws.send(JSON.stringify(message))
     }
   } else {
-    const corked = new Set<Socket>()
-    broadcast = (message) => {
-      const data = Buffer.from(JSON.stringify(message))
-      const length = data.length
-      const head = length < 126 ? [0x81, length] : [0x81, 126, length >> 8, length & 0xff]
-      const frame = Buffer.concat([Buffer.from(head), data])
-      for (const ws of sockets()) {
-        const socket = (ws as unknown as { _socket: Socket })._socket
-        if (!corked.has(socket)) {
-          socket.cork()
-          corked.add(socket)
-          if (corked.size === 1) {
-            process.nextTick(() => {
-              for (const s of corked) s.uncork()
-              corked.clear()
-            })
-          }
-        }
-        socket.write(frame)
-      }
-    }
+    broadcast = limitBroadcast(sockets)
   }
 }
 

@@ -1,7 +1,6 @@
 /** The connection object: sending, closing, events and rooms, as handlers see it. */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import type { Socket } from 'node:net'
 import type { WebSocket } from 'ws'
 import type { BroadcastTarget } from './broadcast.js'
 import {
@@ -67,7 +66,7 @@ export class Connection implements WSConnection {
   lastPong = Date.now()
 
   readonly #socket: WebSocket
-  readonly #tcp: Socket
+  /** The TCP socket under ws, with what the write batch holds for it. */
   readonly #batched: BatchedSocket
   /**
    * How frames are made: `0` pre-built plain frames (no deflate negotiated);
@@ -93,8 +92,7 @@ export class Connection implements WSConnection {
   ) {
     this.#host = host
     this.#socket = socket
-    this.#tcp = rawSocketOf(socket)
-    this.#batched = { socket: this.#tcp, corkedBytes: -1 }
+    this.#batched = { socket: rawSocketOf(socket), corkedBytes: -1 }
     const bits = serverWindowBitsOf(socket)
     // zlib turns an 8-bit raw deflate window into 9 bits, too wide for such a peer: let ws do it.
     const shared = host.compression === 'shared' && bits !== undefined && bits > 8
@@ -126,7 +124,9 @@ export class Connection implements WSConnection {
 
   get bufferedAmount(): number {
     // Unless ws compresses for this connection, nothing waits in its sender.
-    return this.#deflateBits >= 0 ? this.#tcp.writableLength : this.#socket.bufferedAmount
+    return this.#deflateBits >= 0
+      ? this.#batched.socket.writableLength
+      : this.#socket.bufferedAmount
   }
 
   send(data: SendData): boolean {
@@ -159,7 +159,8 @@ export class Connection implements WSConnection {
     else this.#socket.send(payload.data, { binary: payload.binary })
     host.stats.messagesOut++
     host.stats.bytesOut += payload.data.length
-    if (after > host.maxBackpressure / 2 && this.#tcp.writableNeedDrain) this.#awaitDrain()
+    if (after > host.maxBackpressure / 2 && this.#batched.socket.writableNeedDrain)
+      this.#awaitDrain()
     return true
   }
 
@@ -184,7 +185,7 @@ export class Connection implements WSConnection {
   #awaitDrain(): void {
     if (this.#awaitingDrain) return
     this.#awaitingDrain = true
-    this.#tcp.once('drain', () => {
+    this.#batched.socket.once('drain', () => {
       this.#awaitingDrain = false
       this.#emit('drain', [])
     })

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, test } from 'node:test'
 import { RoomcastError, type WSConnection } from '../src/index.ts'
-import { type Harness, harness, type Pair } from './helpers/capture.ts'
+import { type Harness, harness, openMembers, type Pair } from './helpers/capture.ts'
 import type { TestClient } from './helpers/client.ts'
 import { eventually, within } from './helpers/timeout.ts'
 
@@ -43,12 +43,8 @@ let all: Pair[]
 
 beforeEach(async () => {
   h = await harness()
-  a = await h.open()
-  b = await h.open()
-  c = await h.open()
-  d = await h.open()
-  all = [a, b, c, d]
-  for (const member of [a, b, c]) member.conn.join('room')
+  all = await openMembers(h, [['room'], ['room'], ['room'], []])
+  ;[a, b, c, d] = all as [Pair, Pair, Pair, Pair]
 })
 
 afterEach(async () => {

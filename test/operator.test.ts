@@ -1,7 +1,7 @@
 /** wss.to()/except()/filter(): unions, exclusions and predicates over one target vocabulary. */
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, test } from 'node:test'
-import { type Harness, harness, nextOfEach, type Pair } from './helpers/capture.ts'
+import { type Harness, harness, nextOfEach, openMembers, type Pair } from './helpers/capture.ts'
 
 let h: Harness
 let a: Pair
@@ -13,14 +13,7 @@ const received = (...pairs: Pair[]) => nextOfEach(pairs)
 
 beforeEach(async () => {
   h = await harness()
-  a = await h.open()
-  b = await h.open()
-  c = await h.open()
-  d = await h.open()
-  a.conn.join('x')
-  b.conn.join('x')
-  b.conn.join('y')
-  c.conn.join('y')
+  ;[a, b, c, d] = (await openMembers(h, [['x'], ['x', 'y'], ['y'], []])) as [Pair, Pair, Pair, Pair]
 })
 
 afterEach(async () => {

@@ -1,7 +1,7 @@
 /** Seed 002 and 004 broadcast shapes on top of the same target vocabulary. */
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, test } from 'node:test'
-import { type Harness, harness, nextOfEach, type Pair } from './helpers/capture.ts'
+import { type Harness, harness, nextOfEach, openMembers, type Pair } from './helpers/capture.ts'
 
 let h: Harness
 let a: Pair
@@ -12,13 +12,7 @@ const received = (...pairs: Pair[]) => nextOfEach(pairs)
 
 beforeEach(async () => {
   h = await harness()
-  a = await h.open()
-  b = await h.open()
-  c = await h.open()
-  a.conn.join('x')
-  b.conn.join('x')
-  b.conn.join('y')
-  c.conn.join('y')
+  ;[a, b, c] = (await openMembers(h, [['x'], ['x', 'y'], ['y']])) as [Pair, Pair, Pair]
 })
 
 afterEach(async () => {

@@ -77,3 +77,14 @@ export function nextOfEach(pairs: Pair[], ms = 80): Promise<Array<string | null>
     }),
   )
 }
+
+/** Opens one client per entry, joining its server-side connection to the rooms listed. */
+export async function openMembers(h: Harness, memberships: string[][]): Promise<Pair[]> {
+  const pairs: Pair[] = []
+  for (const rooms of memberships) {
+    const pair = await h.open()
+    for (const room of rooms) pair.conn.join(room)
+    pairs.push(pair)
+  }
+  return pairs
+}
