@@ -5,13 +5,14 @@ import type { RoomIndex } from './rooms.js'
 /**
  * Which connections a broadcast reaches — the vocabulary every public
  * broadcast maps onto, and what a cluster adapter will carry between nodes:
- * the members of `rooms` (a union, each connection once) or, without `rooms`,
- * every connection; minus each `except` entry, which is a connection id or a
+ * the members of `rooms` and the connections of `users` (a union, each
+ * connection once) or, without either, every connection; minus each `except` entry, which is a connection id or a
  * room whose members are skipped; minus those `filter` rejects. `volatile`
  * messages skip connections that still have unsent data.
  */
 export interface BroadcastTarget<C = Recipient> {
   readonly rooms?: readonly string[] | undefined
+  readonly users?: readonly string[] | undefined
   readonly except?: readonly string[] | undefined
   readonly filter?: ((conn: C) => boolean) | undefined
   readonly volatile?: boolean | undefined
@@ -42,6 +43,7 @@ export function fanOut<C extends Recipient>(
   payload: Payload,
   connections: ReadonlyMap<string, C>,
   rooms: RoomIndex,
+  users?: ReadonlyMap<string, ReadonlySet<string>>,
 ): number {
   const except = excludedIds(target.except, rooms)
   const { filter, volatile = false } = target
@@ -51,18 +53,20 @@ export function fanOut<C extends Recipient>(
     if (filter !== undefined && !filter(conn)) return
     if (conn.sendPayload(payload, volatile)) reached++
   }
-  if (target.rooms === undefined) {
+  if (target.rooms === undefined && target.users === undefined) {
     for (const conn of connections.values()) deliver(conn)
     return reached
   }
-  if (target.rooms.length === 1) {
-    const members = rooms.membersOf(target.rooms[0] as string)
+  const groups: Array<ReadonlySet<string> | undefined> = []
+  for (const room of target.rooms ?? []) groups.push(rooms.membersOf(room))
+  for (const user of target.users ?? []) groups.push(users?.get(user))
+  if (groups.length === 1) {
+    const members = groups[0]
     if (members) for (const id of members) deliver(connections.get(id))
     return reached
   }
   const seen = new Set<string>()
-  for (const room of target.rooms) {
-    const members = rooms.membersOf(room)
+  for (const members of groups) {
     if (members === undefined) continue
     for (const id of members) {
       if (seen.has(id)) continue

@@ -11,12 +11,21 @@ import {
 import { CloseCode, isSendableCloseCode, truncateCloseReason } from './close-codes.js'
 import { ErrorCode, RoomcastError } from './errors.js'
 import { ListenerRegistry } from './listeners.js'
-import type { BackpressurePolicy, Compression } from './options.js'
+import { errorReply } from './message/message-handler.js'
+import { TokenBucket } from './message/rate-limit.js'
+import type { BackpressurePolicy, Compression, ResolvedRateLimit } from './options.js'
 import { type Payload, toJsonPayload, toPayload } from './payload.js'
 import { assertRoomName } from './rooms.js'
 import { StartupQueue } from './startup-queue.js'
 import type { StatsCounter } from './stats.js'
-import type { ConnectionEvent, ConnectionEvents, SendData, WSConnection } from './types.js'
+import type { LivenessPolicy, SweepTarget } from './sweep.js'
+import type {
+  ConnectionEvent,
+  ConnectionEvents,
+  Identity,
+  SendData,
+  WSConnection,
+} from './types.js'
 import type { BatchedSocket, WriteBatch } from './write-batch.js'
 import { rawSocketOf, serverWindowBitsOf } from './ws-internals.js'
 
@@ -30,8 +39,6 @@ export interface ConnectionHost {
   readonly maxBackpressure: number
   readonly backpressurePolicy: BackpressurePolicy
   readonly closeTimeout: number
-  readonly compression: Compression
-  readonly deflateThreshold: number
   readonly writes: WriteBatch
   join(conn: Connection, room: string): void
   leave(conn: Connection, room: string): void
@@ -42,18 +49,29 @@ export interface ConnectionHost {
   connectionClosed(conn: Connection, code: number, reason: string): void
 }
 
-/** Where the upgrade request was routed. */
+/** Settings every connection of one route shares. */
+export interface ConnectionSettings {
+  readonly compression: Compression
+  /** Messages shorter than this many bytes are not compressed. */
+  readonly deflateThreshold: number
+  readonly liveness: LivenessPolicy
+  readonly rateLimit: ResolvedRateLimit | undefined
+}
+
+/** Where the upgrade request was routed, and who it belongs to. */
 export interface ConnectionRoute {
   url: string
   params: Record<string, string>
   query: URLSearchParams
+  settings: ConnectionSettings
+  identity: Identity | undefined
 }
 
 type HeldEvent =
   | { event: 'message'; args: Parameters<ConnectionEvents['message']> }
   | { event: 'close'; args: Parameters<ConnectionEvents['close']> }
 
-export class Connection implements WSConnection {
+export class Connection implements WSConnection, SweepTarget {
   readonly id = randomUUID()
   readonly url: string
   readonly params: Record<string, string>
@@ -61,9 +79,15 @@ export class Connection implements WSConnection {
   readonly request: IncomingMessage
   readonly protocol: string
   readonly remoteAddress: string | undefined
-  metadata: Record<string, unknown> = {}
+  metadata: Record<string, unknown>
+  readonly userId: string | undefined
   isAlive = true
-  lastPong = Date.now()
+  readonly openedAt = Date.now()
+  lastPong = this.openedAt
+  /** Time of the last message; kept only when the route has an inactivity limit. */
+  lastActivity = this.openedAt
+  nextPingAt: number
+  missedPongs = 0
 
   readonly #socket: WebSocket
   /** The TCP socket under ws, with what the write batch holds for it. */
@@ -75,6 +99,9 @@ export class Connection implements WSConnection {
    */
   readonly #deflateBits: number
   readonly #host: ConnectionHost
+  readonly #settings: ConnectionSettings
+  readonly #bucket: TokenBucket | undefined
+  #abort: AbortController | undefined
   readonly #listeners = new ListenerRegistry<ConnectionEvents>()
   /** Messages (and a close) held until the route handler settles. */
   readonly #startup: StartupQueue<HeldEvent>
@@ -91,11 +118,12 @@ export class Connection implements WSConnection {
     route: ConnectionRoute,
   ) {
     this.#host = host
+    this.#settings = route.settings
     this.#socket = socket
     this.#batched = { socket: rawSocketOf(socket), corkedBytes: -1 }
     const bits = serverWindowBitsOf(socket)
     // zlib turns an 8-bit raw deflate window into 9 bits, too wide for such a peer: let ws do it.
-    const shared = host.compression === 'shared' && bits !== undefined && bits > 8
+    const shared = route.settings.compression === 'shared' && bits !== undefined && bits > 8
     this.#deflateBits = bits === undefined ? 0 : shared ? bits : -1
     this.#startup = new StartupQueue(host.maxQueuedBytes)
     this.request = request
@@ -104,6 +132,11 @@ export class Connection implements WSConnection {
     this.query = route.query
     this.protocol = socket.protocol
     this.remoteAddress = request.socket.remoteAddress
+    this.userId = route.identity?.userId
+    this.metadata = { ...route.identity?.metadata }
+    this.nextPingAt = this.openedAt + route.settings.liveness.pingInterval
+    const limit = route.settings.rateLimit
+    this.#bucket = limit && new TokenBucket(limit.messages, limit.interval)
     socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
     // Control frames are not held for the handler: a stale ping is worth nothing, and
     // holding them would let a client grow memory outside maxQueuedBytes.
@@ -155,7 +188,7 @@ export class Connection implements WSConnection {
     const bits = this.#deflateBits
     if (bits === 0) host.writes.write(this.#batched, payload.frame)
     else if (bits > 0)
-      host.writes.write(this.#batched, payload.deflatedFrame(bits, host.deflateThreshold))
+      host.writes.write(this.#batched, payload.deflatedFrame(bits, this.#settings.deflateThreshold))
     else this.#socket.send(payload.data, { binary: payload.binary })
     host.stats.messagesOut++
     host.stats.bytesOut += payload.data.length
@@ -206,6 +239,22 @@ export class Connection implements WSConnection {
   terminate(): void {
     this.#closedByServer = true
     this.#socket.terminate()
+  }
+
+  pong(data?: SendData): void {
+    if (this.#socket.readyState !== OPEN) return
+    this.#socket.pong(data === undefined ? undefined : toPayload(data).data)
+  }
+
+  get liveness(): LivenessPolicy {
+    return this.#settings.liveness
+  }
+
+  get signal(): AbortSignal {
+    // Created on first use: most connections never ask, and each controller costs memory.
+    this.#abort ??= new AbortController()
+    if (this.#roomsAtClose !== undefined && !this.#abort.signal.aborted) this.#abort.abort()
+    return this.#abort.signal
   }
 
   /**
@@ -267,6 +316,14 @@ export class Connection implements WSConnection {
     this.#host.leave(this, room)
   }
 
+  joinRoom(room: string): void {
+    this.join(room)
+  }
+
+  leaveRoom(room: string): void {
+    this.leave(room)
+  }
+
   leaveAll(): void {
     this.#host.leaveAll(this)
   }
@@ -320,12 +377,20 @@ export class Connection implements WSConnection {
     const stats = this.#host.stats
     stats.messagesIn++
     stats.bytesIn += data.length
+    if (this.#settings.liveness.inactivityTimeout > 0 || this.#bucket !== undefined) {
+      const now = Date.now()
+      this.lastActivity = now
+      if (this.#bucket !== undefined && !this.#bucket.take(now)) {
+        this.#rateLimited(now)
+        return
+      }
+    }
     const message = isBinary ? data : data.toString()
     if (!this.#startup.holding) {
-      this.#emit('message', [message])
+      this.#emit('message', [message, isBinary])
       return
     }
-    if (this.#startup.hold({ event: 'message', args: [message] }, data.length)) return
+    if (this.#startup.hold({ event: 'message', args: [message, isBinary] }, data.length)) return
     if (!this.isOpen) return
     const limit = this.#host.maxQueuedBytes
     this.#host.reportError(
@@ -339,8 +404,23 @@ export class Connection implements WSConnection {
     this.close(CloseCode.PolicyViolation, 'Message queue full')
   }
 
+  /** Over the rate limit: skip the message and tell the client once per interval, or close. */
+  #rateLimited(now: number): void {
+    const limit = this.#settings.rateLimit
+    if (limit === undefined || this.#bucket === undefined) return
+    this.#host.stats.messagesRateLimited++
+    if (limit.onExceeded === 'close') {
+      this.close(CloseCode.PolicyViolation, 'Rate limit exceeded')
+      return
+    }
+    if (!this.#bucket.shouldNotify(now)) return
+    const message = `Rate limit exceeded: at most ${limit.messages} messages per ${limit.interval} ms`
+    this.json(errorReply(ErrorCode.RateLimited, message))
+  }
+
   #onClose(code: number, reason: string): void {
     this.#roomsAtClose = [...this.#host.roomsOf(this)]
+    this.#abort?.abort()
     this.#host.connectionClosed(this, code, reason)
     if (!this.#startup.holding) {
       this.#emit('close', [code, reason])

@@ -21,6 +21,18 @@ export const ErrorCode = {
   QueueOverflow: 'ERR_QUEUE_OVERFLOW',
   /** The server was used after `close()`. */
   ServerClosed: 'ERR_SERVER_CLOSED',
+  /** A message is not valid JSON where JSON is required, not an envelope, or breaks a JSON limit. */
+  InvalidMessage: 'ERR_INVALID_MESSAGE',
+  /** No controller handles the message's `type` and `action`. */
+  UnknownAction: 'ERR_UNKNOWN_ACTION',
+  /** A message's `data` failed its action's schema. */
+  Validation: 'ERR_VALIDATION',
+  /** A connection sent messages faster than its `rateLimit`. */
+  RateLimited: 'ERR_RATE_LIMITED',
+  /** The application refused the request (e.g. `authorizeJoin`). */
+  Forbidden: 'ERR_FORBIDDEN',
+  /** A handler failed; details stay on the server. */
+  Internal: 'ERR_INTERNAL',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

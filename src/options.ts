@@ -1,7 +1,7 @@
 /** createWebSocket() options: types with their defaults, and the one place they are checked. */
 import type { IncomingMessage } from 'node:http'
 import { ErrorCode, RoomcastError } from './errors.js'
-import type { Logger, WSConnection } from './types.js'
+import type { Identity, Logger, WSConnection } from './types.js'
 
 /**
  * How broadcasts are compressed (seed 003): `'shared'` deflates a message once
@@ -13,6 +13,33 @@ export type Compression = 'shared' | 'dedicated' | 'disabled'
 
 /** What happens to a connection whose unsent data would pass `maxBackpressure`. */
 export type BackpressurePolicy = 'drop' | 'close'
+
+/**
+ * A per-connection message rate limit (token bucket): `messages` per
+ * `interval` ms, bursts up to `messages`. Past it, `'drop'` skips the message
+ * and answers `ERR_RATE_LIMITED` at most once per interval; `'close'` closes
+ * with 1008.
+ */
+export interface RateLimitOptions {
+  messages: number
+  interval: number
+  /** @default 'drop' */
+  onExceeded?: 'drop' | 'close'
+}
+
+/** Seed 004's inactivity option; `inactiveTime` (ms) maps to `inactivityTimeout`. */
+export interface DisconnectInactiveClientsOptions {
+  /** @default true */
+  enabled?: boolean
+  inactiveTime: number
+  /** Check at least this often (ms); the sweep otherwise checks every quarter of `inactiveTime`. */
+  intervalCheckTime?: number
+  /** Log each disconnection through `logger.warn`. @default false */
+  log?: boolean
+}
+
+/** What `verifyClient` and a route's `authenticate` decide: accept, reject, or accept as someone. */
+export type AuthResult = boolean | Identity
 
 /** An allowed origin: exact string, string with `*` wildcards, or a RegExp. */
 export type OriginPattern = string | RegExp
@@ -55,8 +82,12 @@ export interface WebSocketOptions {
   compression?: Compression
   /** Subprotocols in server preference order; the first one the client offers is selected. */
   subprotocols?: string[]
-  /** Accept (`true`) or reject with HTTP 401 (`false`, throw, rejection) before the upgrade. */
-  verifyClient?: (request: IncomingMessage) => boolean | Promise<boolean>
+  /**
+   * Accept (`true`) or reject with HTTP 401 (`false`, throw, rejection) before
+   * the upgrade; an object `{ userId?, metadata? }` accepts and becomes
+   * `conn.userId` and the start of `conn.metadata`.
+   */
+  verifyClient?: (request: IncomingMessage) => AuthResult | Promise<AuthResult>
   /** Bound on an async `verifyClient` (ms); past it the handshake gets HTTP 503. @default 10000 */
   handshakeTimeout?: number
   /** Bytes of client messages held (at least 1) while middleware and the handler run; past it, close 1008. @default 1048576 */
@@ -74,6 +105,18 @@ export interface WebSocketOptions {
    * `closeOnBackpressureLimit: true`). @default 'drop'
    */
   backpressurePolicy?: BackpressurePolicy
+  /** Close a connection (1001) after this long (ms) without a message from it; 0 = never. @default 0 */
+  inactivityTimeout?: number
+  /** Close a connection (1000) this long (ms) after it opened; 0 = never. @default 0 */
+  maxLifetime?: number
+  /** Seed 004's form of `inactivityTimeout`; give one or the other. */
+  disconnectInactiveClients?: DisconnectInactiveClientsOptions
+  /** Per-connection message rate limit; routes may set their own. */
+  rateLimit?: RateLimitOptions
+  /** Deepest nesting a JSON message may have (message layer). @default 64 */
+  maxJsonDepth?: number
+  /** Most object keys a JSON message may have in all (message layer). @default 10000 */
+  maxJsonKeys?: number
   onConnection?: (conn: WSConnection) => void
   onClose?: (conn: WSConnection, code: number, reason: string) => void
   onError?: (conn: WSConnection, error: Error) => void
@@ -101,6 +144,14 @@ export interface ResolvedOptions {
   closeTimeout: number
   maxBackpressure: number
   backpressurePolicy: BackpressurePolicy
+  inactivityTimeout: number
+  /** Minimum sweep period asked for by `disconnectInactiveClients.intervalCheckTime`; 0 = none. */
+  inactivityCheckInterval: number
+  logInactivity: boolean
+  maxLifetime: number
+  rateLimit: ResolvedRateLimit | undefined
+  maxJsonDepth: number
+  maxJsonKeys: number
   onConnection: WebSocketOptions['onConnection']
   onClose: WebSocketOptions['onClose']
   onError: WebSocketOptions['onError']
@@ -119,7 +170,17 @@ export const defaultOptions = {
   closeTimeout: 5_000,
   maxBackpressure: 1_048_576,
   backpressurePolicy: 'drop',
+  inactivityTimeout: 0,
+  maxLifetime: 0,
+  maxJsonDepth: 64,
+  maxJsonKeys: 10_000,
 } as const satisfies WebSocketOptions
+
+export interface ResolvedRateLimit {
+  messages: number
+  interval: number
+  onExceeded: 'drop' | 'close'
+}
 
 function invalid(name: string, expected: string, value: unknown): RoomcastError {
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value)
@@ -134,12 +195,16 @@ const MAX_TIMER_DELAY = 2_147_483_647
 
 type CountOption = Exclude<keyof typeof defaultOptions, 'path' | 'backpressurePolicy'>
 
-function count(
-  name: CountOption,
+/**
+ * An integer option within bounds, or its default.
+ * @throws {RoomcastError} `ERR_INVALID_OPTION`, naming the option.
+ */
+export function count(
+  name: string,
   given: unknown,
   { min = 0, max = Number.MAX_SAFE_INTEGER } = {},
 ): number {
-  const value = given ?? defaultOptions[name]
+  const value = given ?? defaultOptions[name as CountOption]
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === MAX_TIMER_DELAY ? ` up to ${max} ms` : ''
     throw invalid(name, `an integer ≥ ${min}${range}`, value)
@@ -147,7 +212,65 @@ function count(
   return value
 }
 
-const duration = { max: MAX_TIMER_DELAY }
+/** Bounds of a duration option: Node timers take at most 2^31−1 ms. */
+export const duration = { max: MAX_TIMER_DELAY }
+
+/**
+ * Checks a rate limit (server option or a route's).
+ * @throws {RoomcastError} `ERR_INVALID_OPTION`.
+ */
+export function resolveRateLimit(
+  value: unknown,
+  name = 'rateLimit',
+): ResolvedRateLimit | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'object' || value === null) throw invalid(name, 'an object', value)
+  const limit = value as Partial<RateLimitOptions>
+  const onExceeded = limit.onExceeded ?? 'drop'
+  if (onExceeded !== 'drop' && onExceeded !== 'close') {
+    throw invalid(`${name}.onExceeded`, "'drop' or 'close'", onExceeded)
+  }
+  return {
+    messages: count(`${name}.messages`, limit.messages, { min: 1 }),
+    interval: count(`${name}.interval`, limit.interval, { min: 1, max: MAX_TIMER_DELAY }),
+    onExceeded,
+  }
+}
+
+function resolveInactivity(
+  options: WebSocketOptions,
+): Pick<ResolvedOptions, 'inactivityTimeout' | 'inactivityCheckInterval' | 'logInactivity'> {
+  const seed = options.disconnectInactiveClients
+  if (seed === undefined || seed.enabled === false) {
+    return {
+      inactivityTimeout: count('inactivityTimeout', options.inactivityTimeout, duration),
+      inactivityCheckInterval: 0,
+      logInactivity: false,
+    }
+  }
+  if (typeof seed !== 'object' || seed === null) {
+    throw invalid('disconnectInactiveClients', 'an object', seed)
+  }
+  if (options.inactivityTimeout !== undefined) {
+    throw invalid(
+      'disconnectInactiveClients',
+      'not to be combined with inactivityTimeout',
+      'both given',
+    )
+  }
+  return {
+    inactivityTimeout: count('disconnectInactiveClients.inactiveTime', seed.inactiveTime, {
+      min: 1,
+      max: MAX_TIMER_DELAY,
+    }),
+    inactivityCheckInterval: count(
+      'disconnectInactiveClients.intervalCheckTime',
+      seed.intervalCheckTime ?? 0,
+      duration,
+    ),
+    logInactivity: seed.log === true,
+  }
+}
 
 /** Twice the heartbeat interval, when that is longer than the default timeout. */
 function defaultClientTimeout(options: WebSocketOptions): number | undefined {
@@ -208,8 +331,9 @@ function resolvePolicy(value: unknown): BackpressurePolicy {
 /** ws's default: messages under 1 KiB are not worth compressing. */
 const DEFAULT_DEFLATE_THRESHOLD = 1024
 
-function resolveCompression(
-  options: WebSocketOptions,
+/** Compression settings from `perMessageDeflate` and `compression` (server or route). */
+export function resolveCompression(
+  options: Pick<WebSocketOptions, 'perMessageDeflate' | 'compression'>,
 ): Pick<ResolvedOptions, 'perMessageDeflate' | 'compression' | 'deflateThreshold'> {
   const deflate = resolveDeflate(options.perMessageDeflate)
   const requested = options.compression
@@ -282,6 +406,11 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
     closeTimeout: count('closeTimeout', options.closeTimeout, duration),
     maxBackpressure: count('maxBackpressure', options.maxBackpressure, { min: 1 }),
     backpressurePolicy: resolvePolicy(options.backpressurePolicy),
+    ...resolveInactivity(options),
+    maxLifetime: count('maxLifetime', options.maxLifetime, duration),
+    rateLimit: resolveRateLimit(options.rateLimit),
+    maxJsonDepth: count('maxJsonDepth', options.maxJsonDepth, { min: 1 }),
+    maxJsonKeys: count('maxJsonKeys', options.maxJsonKeys, { min: 0 }),
     onConnection: optionalFunction(options, 'onConnection'),
     onClose: optionalFunction(options, 'onClose'),
     onError: optionalFunction(options, 'onError'),

@@ -15,17 +15,20 @@ import { CloseCode } from './close-codes.js'
 import { Connection, type ConnectionHost } from './connection.js'
 import { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
 import { writeRejection } from './handshake.js'
-import { createHeartbeat } from './heartbeat.js'
-import { invokeHook } from './hooks.js'
+import { invokeHook, logSafely } from './hooks.js'
 import { type ConnectMiddleware, createUpgradeMiddleware } from './http-middleware.js'
+import { createMessageHandler, errorReply } from './message/message-handler.js'
 import { type ResolvedOptions, resolveOptions, type WebSocketOptions } from './options.js'
 import { type Payload, toJsonPayload, toPayload } from './payload.js'
 import { assertRoomName, RoomIndex } from './rooms.js'
 import { RouteTable, splitPath } from './route.js'
+import { assertRouteDefinition, type RouteDefinition, routeObjectHandler } from './route-object.js'
+import { routeSettings, serverSettings, type WsConfig } from './route-settings.js'
 import { createErrorReporter, startConnection } from './startup.js'
 import { StatsCounter, type WebSocketStats } from './stats.js'
+import { createSweep, InactivityClose, periodFor } from './sweep.js'
 import type { Middleware, RouteHandler, SendData, WSConnection } from './types.js'
-import { createUpgradePipeline, type UpgradePipeline } from './upgrade.js'
+import { createUpgradePipeline, type RouteEntry, type UpgradePipeline } from './upgrade.js'
 import { WriteBatch } from './write-batch.js'
 
 /** A connection, or its id, that a broadcast skips. */
@@ -43,11 +46,11 @@ function exceptOf(exclude: BroadcastExclude | undefined): string[] | undefined {
   throw new TypeError('exclude must be a connection or a connection id')
 }
 
-function compilePaths(paths: readonly string[]): RouteTable<undefined> {
-  const table = new RouteTable<undefined>()
+function compilePaths(paths: readonly string[], entry: RouteEntry): RouteTable<RouteEntry> {
+  const table = new RouteTable<RouteEntry>()
   for (const path of paths) {
     try {
-      table.add(path, undefined)
+      table.add(path, entry)
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause)
       throw new RoomcastError(ErrorCode.InvalidOption, `Invalid option "path": ${reason}`, {
@@ -64,14 +67,19 @@ function compilePaths(paths: readonly string[]): RouteTable<undefined> {
  */
 export class RoomcastServer {
   readonly #options: ResolvedOptions
-  readonly #wsServer: WsServer
-  readonly #routes = new RouteTable<RouteHandler>()
-  readonly #paths: RouteTable<undefined>
+  /** The server's ws server, then one per route object that changes ws-level options. */
+  readonly #wsServers: WsServer[] = []
+  readonly #defaults: ReturnType<typeof serverSettings>
+  readonly #defaultEntry: RouteEntry
+  readonly #routes = new RouteTable<RouteEntry>()
+  readonly #paths: RouteTable<RouteEntry>
   readonly #middleware: Middleware[] = []
   readonly #connections = new Map<string, Connection>()
   readonly #rooms = new RoomIndex()
+  /** userId → ids of that user's open connections. */
+  readonly #users = new Map<string, Set<string>>()
   readonly #stats = new StatsCounter()
-  readonly #heartbeat: ReturnType<typeof createHeartbeat>
+  readonly #sweep: ReturnType<typeof createSweep>
   readonly #attached = new Map<AttachableServer, UpgradeListener>()
   readonly #drainWaiters = new Set<() => void>()
   readonly #reportError: (conn: Connection, error: Error) => void
@@ -82,31 +90,21 @@ export class RoomcastServer {
   constructor(options: WebSocketOptions = {}) {
     const resolved = resolveOptions(options)
     this.#options = resolved
-    this.#paths = compilePaths(resolved.paths)
-    const preferred = resolved.subprotocols
-    this.#wsServer = new WsServer({
-      noServer: true,
-      clientTracking: false,
-      maxPayload: resolved.maxPayload,
-      perMessageDeflate: resolved.perMessageDeflate,
-      // Server preference order: the first of ours the client also offers.
-      handleProtocols: (offered) => preferred.find((p) => offered.has(p)) ?? false,
-    })
-    // Header errors only ws checks (malformed Sec-WebSocket-Protocol/-Extensions) are all 400s.
-    this.#wsServer.on('wsClientError', (error, socket) => {
-      this.#stats.rejected(400)
-      writeRejection(socket, { status: 400, message: error.message })
-    })
-    this.#heartbeat = createHeartbeat({
-      interval: resolved.heartbeatInterval,
-      timeout: resolved.clientTimeout,
-      targets: () => this.#connections.values(),
-    })
+    this.#defaults = serverSettings(resolved)
+    this.#defaultEntry = {
+      handler: undefined,
+      settings: this.#defaults.settings,
+      wsServer: this.#createWsServer(this.#defaults.ws),
+      authenticate: undefined,
+    }
+    this.#paths = compilePaths(resolved.paths, this.#defaultEntry)
+    this.#sweep = createSweep(() => this.#connections.values())
+    this.#sweep.require(periodFor(this.#defaults.settings.liveness))
+    this.#sweep.require(resolved.inactivityCheckInterval)
     this.#reportError = createErrorReporter(resolved)
     this.#host = this.#createHost()
     this.#upgrade = createUpgradePipeline({
       options: resolved,
-      wsServer: this.#wsServer,
       isClosing: () => this.#closing !== undefined,
       route: (segments) => this.#routes.match(segments) ?? this.#paths.match(segments),
       connectionCount: () => this.#connections.size,
@@ -114,9 +112,14 @@ export class RoomcastServer {
       accept: (socket, request, target) => {
         const conn = new Connection(this.#host, socket, request, target)
         this.#connections.set(conn.id, conn)
+        if (conn.userId !== undefined) {
+          const ids = this.#users.get(conn.userId)
+          if (ids === undefined) this.#users.set(conn.userId, new Set([conn.id]))
+          else ids.add(conn.id)
+        }
         this.#stats.connectionsTotal++
-        this.#heartbeat.start()
-        void startConnection(conn, target.handler, {
+        this.#sweep.start()
+        void startConnection(conn, target.entry.handler, {
           onConnection: resolved.onConnection,
           middleware: this.#middleware,
           reportError: this.#reportError,
@@ -132,7 +135,52 @@ export class RoomcastServer {
    */
   on(path: string, handler: RouteHandler): this {
     if (typeof handler !== 'function') throw new TypeError('Route handler must be a function')
-    this.#routes.add(path, handler)
+    this.#routes.add(path, { ...this.#defaultEntry, handler })
+    return this
+  }
+
+  /**
+   * Registers a route object (seed 002): handlers and per-route options in one
+   * value, equivalent to `on()` with those options. Text frames that are JSON
+   * reach `onMessage` parsed.
+   * @throws {RoomcastError} `ERR_DUPLICATE_ROUTE`, `ERR_INVALID_ROUTE`, `ERR_INVALID_OPTION`.
+   * @example
+   * wss.route({
+   *   pattern: '/ws/chat',
+   *   defaultRoom: 'general',
+   *   onMessage: (conn, data) => conn.broadcast(data, { room: 'general', includeSelf: true }),
+   * })
+   */
+  route<In = unknown>(definition: RouteDefinition<In>): this {
+    assertRouteDefinition(definition)
+    const def = definition as RouteDefinition<unknown>
+    const { settings, ws } = routeSettings(def, this.#defaults)
+    const fail = this.#routeFailure(def)
+    const log = (error: Error) =>
+      logSafely(this.#options.logger, 'error', 'roomcast: an onError handler threw', error)
+    const messageListener =
+      def.onMessage !== undefined ||
+      def.responses !== undefined ||
+      def.transformRawData !== undefined
+        ? createMessageHandler({
+            limits: this.#jsonLimits(),
+            transformRawData: def.transformRawData,
+            responses: def.responses,
+            controllers: undefined,
+            onMessage: def.onMessage,
+            fail,
+            replyDropped: () => this.#stats.repliesDropped++,
+          })
+        : undefined
+    const handler = routeObjectHandler(def, { messageListener, fail, log })
+    const entry: RouteEntry = {
+      handler,
+      settings,
+      wsServer: ws === undefined ? this.#defaultEntry.wsServer : this.#createWsServer(ws),
+      authenticate: def.authenticate,
+    }
+    this.#routes.add(def.pattern, entry)
+    this.#sweep.require(periodFor(settings.liveness))
     return this
   }
 
@@ -279,6 +327,20 @@ export class RoomcastServer {
     return [...members].flatMap((id) => this.#connections.get(id) ?? [])
   }
 
+  /** Sends `data` (objects as JSON) to every connection of these users. @returns how many it reached. */
+  broadcastToUsers(userIds: string[], data: unknown): number {
+    if (!Array.isArray(userIds) || userIds.some((id) => typeof id !== 'string')) {
+      throw new TypeError('broadcastToUsers(userIds, data): userIds must be an array of strings')
+    }
+    return this.#fanOut({ users: userIds }, toAnyPayload(data))
+  }
+
+  /** The open connections of one user (a user may have several). */
+  getUserConnections(userId: string): WSConnection[] {
+    const ids = this.#users.get(userId) ?? []
+    return [...ids].flatMap((id) => this.#connections.get(id) ?? [])
+  }
+
   getStats(): WebSocketStats {
     return this.#stats.snapshot(this.#connections.size, this.#rooms.size)
   }
@@ -300,7 +362,7 @@ export class RoomcastServer {
   }
 
   async #shutdown(): Promise<void> {
-    this.#heartbeat.stop()
+    this.#sweep.stop()
     this.#upgrade.abortPending()
     this.closeAll(CloseCode.GoingAway, 'Server shutting down')
     await this.#whenDrained(this.#options.closeTimeout)
@@ -308,8 +370,61 @@ export class RoomcastServer {
     await this.#whenDrained(this.#options.closeTimeout)
     for (const [server, listener] of this.#attached) server.off('upgrade', listener)
     this.#attached.clear()
-    this.#wsServer.removeAllListeners()
-    this.#wsServer.close()
+    for (const wsServer of this.#wsServers) {
+      wsServer.removeAllListeners()
+      wsServer.close()
+    }
+  }
+
+  #createWsServer(config: WsConfig): WsServer {
+    const preferred = config.subprotocols
+    const wsServer = new WsServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: config.maxPayload,
+      perMessageDeflate: config.perMessageDeflate,
+      autoPong: config.autoPong,
+      // Server preference order: the first of ours the client also offers.
+      handleProtocols: (offered) => preferred.find((p) => offered.has(p)) ?? false,
+    })
+    // Header errors only ws checks (malformed Sec-WebSocket-Protocol/-Extensions) are all 400s.
+    wsServer.on('wsClientError', (error, socket) => {
+      this.#stats.rejected(400)
+      writeRejection(socket, { status: 400, message: error.message })
+    })
+    this.#wsServers.push(wsServer)
+    return wsServer
+  }
+
+  #jsonLimits() {
+    return { maxDepth: this.#options.maxJsonDepth, maxKeys: this.#options.maxJsonKeys }
+  }
+
+  /**
+   * A route object's error policy: its `onError`, or else an error reply to
+   * the client (the connection stays open) and the server's error reporting.
+   * Only errors that opt in show their message; others say "Internal error".
+   */
+  #routeFailure(def: RouteDefinition<unknown>): (conn: WSConnection, error: Error) => void {
+    const { onError } = def
+    const log = (failure: Error) =>
+      logSafely(this.#options.logger, 'error', 'roomcast: an onError handler threw', failure)
+    return (conn, error) => {
+      if (onError !== undefined) {
+        invokeHook(onError, [conn, error], log)
+        return
+      }
+      const exposed = (error as { expose?: unknown }).expose === true
+      if (conn.isOpen) {
+        conn.json(
+          errorReply(
+            exposed ? codeOf(error) : ErrorCode.Internal,
+            exposed ? error.message : 'Internal error',
+          ),
+        )
+      }
+      this.#reportError(conn as Connection, error)
+    }
   }
 
   #whenDrained(timeout: number): Promise<void> {
@@ -326,7 +441,7 @@ export class RoomcastServer {
   }
 
   #fanOut(target: BroadcastTarget<WSConnection>, payload: Payload): number {
-    return fanOut(target, payload, this.#connections, this.#rooms)
+    return fanOut(target, payload, this.#connections, this.#rooms, this.#users)
   }
 
   #operator(): BroadcastOperator {
@@ -343,8 +458,6 @@ export class RoomcastServer {
       maxBackpressure: options.maxBackpressure,
       backpressurePolicy: options.backpressurePolicy,
       closeTimeout: options.closeTimeout,
-      compression: options.compression,
-      deflateThreshold: options.deflateThreshold,
       writes: new WriteBatch(),
       join: (conn, room) => {
         if (rooms.roomsOf(conn.id)?.has(room)) return
@@ -362,11 +475,24 @@ export class RoomcastServer {
       connectionClosed: (conn, code, reason) => {
         this.#connections.delete(conn.id)
         rooms.removeAll(conn.id)
+        if (conn.userId !== undefined) {
+          const ids = this.#users.get(conn.userId)
+          ids?.delete(conn.id)
+          if (ids?.size === 0) this.#users.delete(conn.userId)
+        }
+        if (options.logInactivity && code === InactivityClose.code && conn.closedByServer) {
+          logSafely(options.logger, 'warn', `roomcast: connection ${conn.id} closed for inactivity`)
+        }
         invokeHook(options.onClose, [conn, code, reason], (error) => this.#reportError(conn, error))
         if (this.#connections.size === 0) for (const done of this.#drainWaiters) done()
       },
     }
   }
+}
+
+function codeOf(error: Error): string {
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' ? code : ErrorCode.Internal
 }
 
 /**

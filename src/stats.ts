@@ -16,6 +16,10 @@ export interface WebSocketStats {
   messagesDropped: number
   /** Connections closed (1013) for passing `maxBackpressure` with policy `'close'`. */
   closedForBackpressure: number
+  /** Client messages skipped or refused for passing a `rateLimit`. */
+  messagesRateLimited: number
+  /** Replies and responses not sent because their connection had closed meanwhile. */
+  repliesDropped: number
   /** Handshakes refused before the upgrade, by HTTP status (e.g. `{ 401: 2, 404: 1 }`). */
   handshakesRejected: Record<number, number>
 }
@@ -28,6 +32,8 @@ export class StatsCounter {
   bytesOut = 0
   messagesDropped = 0
   closedForBackpressure = 0
+  messagesRateLimited = 0
+  repliesDropped = 0
   readonly #rejected = new Map<number, number>()
 
   rejected(status: number): void {
@@ -45,6 +51,8 @@ export class StatsCounter {
       bytesOut: this.bytesOut,
       messagesDropped: this.messagesDropped,
       closedForBackpressure: this.closedForBackpressure,
+      messagesRateLimited: this.messagesRateLimited,
+      repliesDropped: this.repliesDropped,
       handshakesRejected: Object.fromEntries(this.#rejected),
     }
   }

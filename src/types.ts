@@ -11,7 +11,7 @@ export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView
  */
 export interface ConnectionEvents {
   /** A text frame arrives as a `string`, a binary frame as a `Buffer`. */
-  message: (data: string | Buffer) => void
+  message: (data: string | Buffer, isBinary: boolean) => void
   /** The connection closed; `code` 1006 means it dropped without a close frame. */
   close: (code: number, reason: string) => void
   error: (error: Error) => void
@@ -22,6 +22,14 @@ export interface ConnectionEvents {
 }
 
 export type ConnectionEvent = keyof ConnectionEvents
+
+/** Who a connection belongs to, as `verifyClient` or a route's `authenticate` decided. */
+export interface Identity {
+  /** Becomes `conn.userId`; one user may have several connections. */
+  userId?: string
+  /** Copied into `conn.metadata` before any handler runs. */
+  metadata?: Record<string, unknown>
+}
 
 /** One WebSocket connection, as handlers, middleware and hooks see it. */
 export interface WSConnection {
@@ -48,6 +56,12 @@ export interface WSConnection {
   readonly lastPong: number
   /** Application data attached to the connection; roomcast never reads it. */
   metadata: Record<string, unknown>
+  /** The user `verifyClient` or `authenticate` identified, if any. */
+  readonly userId: string | undefined
+  /** Whether this side closed or terminated the connection (else the client or the network did). */
+  readonly closedByServer: boolean
+  /** Aborted when the connection closes, so long async work can stop. */
+  readonly signal: AbortSignal
 
   /**
    * Sends a text (`string`) or binary message.
@@ -65,6 +79,8 @@ export interface WSConnection {
   close(code?: number, reason?: string): void
   /** Destroys the socket at once, without a closing handshake. */
   terminate(): void
+  /** Sends a pong; for routes with `onPing`, which answer pings themselves. */
+  pong(data?: SendData): void
 
   on<E extends ConnectionEvent>(event: E, listener: ConnectionEvents[E]): this
   once<E extends ConnectionEvent>(event: E, listener: ConnectionEvents[E]): this
@@ -81,6 +97,10 @@ export interface WSConnection {
    */
   join(room: string): void
   leave(room: string): void
+  /** Alias of `join()` (seed 002). */
+  joinRoom(room: string): void
+  /** Alias of `leave()` (seed 002). */
+  leaveRoom(room: string): void
   leaveAll(): void
   getRooms(): string[]
   /** Sends `data` to the room's other members (seed 000). @returns how many received it. */

@@ -2,25 +2,35 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
-import type { ConnectionRoute } from './connection.js'
+import type { ConnectionRoute, ConnectionSettings } from './connection.js'
 import { toError } from './errors.js'
 import { checkHandshakeRequest, type Rejection, writeRejection } from './handshake.js'
 import { logSafely } from './hooks.js'
-import type { ResolvedOptions } from './options.js'
+import type { AuthResult, ResolvedOptions } from './options.js'
 import { createOriginCheck } from './origin.js'
 import { type RouteMatch, splitPath } from './route.js'
-import type { RouteHandler } from './types.js'
+import type { Identity, RouteHandler } from './types.js'
 
-/** A routed, accepted request: where it goes and which handler (none for `path` entries). */
+export type Authenticate = (request: IncomingMessage) => AuthResult | Promise<AuthResult>
+
+/** What a route pattern leads to: its handler (none for `path` entries) and settings. */
+export interface RouteEntry {
+  readonly handler: RouteHandler | undefined
+  readonly settings: ConnectionSettings
+  /** The ws server that upgrades for this route (its own when it sets ws-level options). */
+  readonly wsServer: WebSocketServer
+  readonly authenticate: Authenticate | undefined
+}
+
+/** A routed, accepted request: where it goes, and who it belongs to once verified. */
 export interface AcceptedRoute extends ConnectionRoute {
-  handler: RouteHandler | undefined
+  entry: RouteEntry
 }
 
 export interface UpgradeDeps {
   readonly options: ResolvedOptions
-  readonly wsServer: WebSocketServer
   isClosing(): boolean
-  route(segments: string[]): RouteMatch<RouteHandler | undefined> | undefined
+  route(segments: string[]): RouteMatch<RouteEntry> | undefined
   connectionCount(): number
   rejected(status: number): void
   accept(socket: WebSocket, request: IncomingMessage, route: AcceptedRoute): void
@@ -38,7 +48,34 @@ export interface UpgradePipeline {
   abortPending(): void
 }
 
-type Verdict = 'accepted' | 'rejected' | 'timeout' | 'aborted'
+type Verdict = { identity: Identity | undefined } | 'rejected' | 'timeout' | 'aborted'
+
+/** Runs the auth hooks in order; any `false` rejects, identities merge (later ones win). */
+async function authorize(
+  hooks: Array<[name: string, hook: Authenticate | undefined]>,
+  request: IncomingMessage,
+  onThrow: (name: string, error: Error) => void,
+): Promise<Verdict> {
+  let identity: Identity | undefined
+  for (const [name, hook] of hooks) {
+    if (hook === undefined) continue
+    let result: AuthResult
+    try {
+      result = await hook(request)
+    } catch (error) {
+      onThrow(name, toError(error))
+      return 'rejected'
+    }
+    if (!result) return 'rejected'
+    if (typeof result !== 'object') continue
+    identity = {
+      ...identity,
+      ...result,
+      metadata: { ...identity?.metadata, ...result.metadata },
+    }
+  }
+  return { identity }
+}
 
 const SHUTTING_DOWN: Rejection = { status: 503, message: 'Server is shutting down' }
 
@@ -63,10 +100,11 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     writeRejection(socket, rejection)
   }
 
-  /** Runs `verifyClient`, bounded by `handshakeTimeout`; a throw or rejection counts as `false`. */
-  const verify = async (request: IncomingMessage): Promise<Verdict> => {
-    const verifyClient = options.verifyClient
-    if (verifyClient === undefined) return 'accepted'
+  /**
+   * Runs `verifyClient` then the route's `authenticate`, bounded together by
+   * `handshakeTimeout`; a throw or rejection counts as `false`.
+   */
+  const verify = async (request: IncomingMessage, entry: RouteEntry): Promise<Verdict> => {
     let timer: NodeJS.Timeout | undefined
     let abort = () => {}
     const bounds = new Promise<Verdict>((resolve) => {
@@ -75,19 +113,13 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
       abort = () => resolve('aborted')
     })
     pendingAborts.add(abort)
-    const decision = (async (): Promise<Verdict> => {
-      try {
-        return (await verifyClient(request)) ? 'accepted' : 'rejected'
-      } catch (error) {
-        logSafely(
-          options.logger,
-          'warn',
-          'roomcast: verifyClient threw; handshake rejected with 401',
-          toError(error),
-        )
-        return 'rejected'
-      }
-    })()
+    const hooks: Array<[string, Authenticate | undefined]> = [
+      ['verifyClient', options.verifyClient],
+      ['authenticate', entry.authenticate],
+    ]
+    const decision = authorize(hooks, request, (name, error) =>
+      logSafely(options.logger, 'warn', `roomcast: ${name} threw; handshake rejected with 401`, error),
+    )
     try {
       return await Promise.race([decision, bounds])
     } finally {
@@ -103,7 +135,15 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     const match = deps.route(segments)
     if (match === undefined) return { status: 404, message: `No WebSocket route for ${path}` }
     const query = new URLSearchParams(search)
-    return { url: path, params: match.params, query, handler: match.value }
+    const entry = match.value
+    return {
+      url: path,
+      params: match.params,
+      query,
+      settings: entry.settings,
+      identity: undefined,
+      entry,
+    }
   }
 
   const complete = (
@@ -120,7 +160,9 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     if (deps.isClosing()) return reject(socket, SHUTTING_DOWN)
     try {
       // Synchronous here: ws has no verifyClient of its own, so it upgrades or refuses at once.
-      deps.wsServer.handleUpgrade(request, socket, head, (ws) => deps.accept(ws, request, target))
+      target.entry.wsServer.handleUpgrade(request, socket, head, (ws) =>
+        deps.accept(ws, request, target),
+      )
     } catch (error) {
       // Another listener already upgraded this socket (two servers on one route): it is theirs.
       logSafely(options.logger, 'error', 'roomcast: could not upgrade', toError(error))
@@ -145,16 +187,19 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
       return reject(socket, { status: 503, message: 'Server is at its connection limit' })
     }
     inFlight++
-    if (options.verifyClient === undefined) {
+    if (options.verifyClient === undefined && target.entry.authenticate === undefined) {
       try {
         return complete(request, socket, head, target)
       } finally {
         inFlight--
       }
     }
-    verify(request)
+    verify(request, target.entry)
       .then((verdict) => {
-        if (verdict === 'accepted') return complete(request, socket, head, target)
+        if (typeof verdict === 'object') {
+          target.identity = verdict.identity
+          return complete(request, socket, head, target)
+        }
         if (verdict === 'rejected') reject(socket, { status: 401, message: 'Unauthorized' })
         else if (verdict === 'timeout') {
           reject(socket, { status: 503, message: 'Handshake verification timed out' })

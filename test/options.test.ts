@@ -37,6 +37,10 @@ describe('defaults', () => {
       closeTimeout: 5_000,
       maxBackpressure: 1_048_576,
       backpressurePolicy: 'drop',
+      inactivityTimeout: 0,
+      maxLifetime: 0,
+      maxJsonDepth: 64,
+      maxJsonKeys: 10_000,
     })
   })
 

@@ -44,6 +44,8 @@ const ZERO = {
   bytesOut: 0,
   messagesDropped: 0,
   closedForBackpressure: 0,
+  messagesRateLimited: 0,
+  repliesDropped: 0,
   handshakesRejected: {},
 }
 
@@ -110,6 +112,8 @@ describe('wss.getStats()', () => {
       bytesOut: 15 + 20 + 2 + 7 + 5 + 4,
       messagesDropped: 0,
       closedForBackpressure: 0,
+      messagesRateLimited: 0,
+      repliesDropped: 0,
       handshakesRejected: {},
     })
 
@@ -127,6 +131,8 @@ describe('wss.getStats()', () => {
       bytesOut: 53,
       messagesDropped: 0,
       closedForBackpressure: 0,
+      messagesRateLimited: 0,
+      repliesDropped: 0,
       handshakesRejected: {},
     })
 

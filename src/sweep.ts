@@ -1,0 +1,125 @@
+/**
+ * The server's one sweep timer: heartbeat pings, silent-client termination,
+ * inactivity and lifetime limits. Never a timer per connection.
+ */
+import { CloseCode } from './close-codes.js'
+
+/** How one route's connections are kept alive and bounded; shared by all of them. */
+export interface LivenessPolicy {
+  /** Ping this often (ms); 0 sends no pings. */
+  readonly pingInterval: number
+  /** Terminate when the last pong is older than this (ms); 0 counts missed pongs instead. */
+  readonly clientTimeout: number
+  /** With `clientTimeout` 0: terminate after this many consecutive unanswered pings. */
+  readonly missedPongLimit: number
+  /** Close after this long (ms) without a message from the client; 0 = never. */
+  readonly inactivityTimeout: number
+  /** Close this long (ms) after opening; 0 = never. */
+  readonly maxLifetime: number
+}
+
+/** What the sweep needs of a connection. */
+export interface SweepTarget {
+  readonly liveness: LivenessPolicy
+  readonly isAlive: boolean
+  readonly lastPong: number
+  readonly lastActivity: number
+  readonly openedAt: number
+  nextPingAt: number
+  missedPongs: number
+  ping(): void
+  terminate(): void
+  close(code: number, reason: string): void
+}
+
+export interface Sweep {
+  /** Makes the sweep run at least every `period` ms (a route with a shorter limit lowers it). */
+  require(period: number): void
+  start(): void
+  stop(): void
+}
+
+/** Shortest useful sweep period: below it a sweep costs more than the precision it buys. */
+const MIN_PERIOD = 10
+
+/** The sweep period a policy needs: its ping interval, and a quarter of each time limit. */
+export function periodFor(policy: LivenessPolicy): number {
+  const candidates = [
+    policy.pingInterval,
+    Math.ceil(policy.inactivityTimeout / 4),
+    Math.ceil(policy.maxLifetime / 4),
+  ].filter((p) => p > 0)
+  return candidates.length === 0 ? 0 : Math.max(MIN_PERIOD, Math.min(...candidates))
+}
+
+export const InactivityClose = { code: CloseCode.GoingAway, reason: 'Inactivity timeout' } as const
+export const LifetimeClose = { code: CloseCode.Normal, reason: 'Maximum lifetime reached' } as const
+
+function sweepOne(target: SweepTarget, now: number, period: number, onTime: boolean): void {
+  const policy = target.liveness
+  if (policy.maxLifetime > 0 && now - target.openedAt >= policy.maxLifetime) {
+    target.close(LifetimeClose.code, LifetimeClose.reason)
+    return
+  }
+  // A late sweep means messages and pongs may sit unread in the kernel: judge nobody silent.
+  if (!onTime) {
+    if (policy.pingInterval > 0 && now + period / 2 >= target.nextPingAt) {
+      target.nextPingAt = now + policy.pingInterval
+      target.ping()
+    }
+    return
+  }
+  if (policy.inactivityTimeout > 0 && now - target.lastActivity > policy.inactivityTimeout) {
+    target.close(InactivityClose.code, InactivityClose.reason)
+    return
+  }
+  if (policy.pingInterval === 0 || now + period / 2 < target.nextPingAt) return
+  target.nextPingAt = now + policy.pingInterval
+  if (policy.clientTimeout > 0) {
+    if (now - target.lastPong > policy.clientTimeout) target.terminate()
+    else target.ping()
+    return
+  }
+  target.missedPongs = target.isAlive ? 0 : target.missedPongs + 1
+  if (target.missedPongs >= policy.missedPongLimit) target.terminate()
+  else target.ping()
+}
+
+/** A stopped sweep; `start()` and `stop()` are idempotent and the timer is unref()ed. */
+export function createSweep(targets: () => Iterable<SweepTarget>): Sweep {
+  let timer: NodeJS.Timeout | undefined
+  let period = 0
+  let lastSweep = 0
+  const sweep = (): void => {
+    if (timer === undefined) return
+    const now = Date.now()
+    // A sweep more than a period late means our own event loop was blocked.
+    const onTime = now - lastSweep <= 2 * period
+    lastSweep = now
+    for (const target of targets()) sweepOne(target, now, period, onTime)
+  }
+  const arm = (): void => {
+    lastSweep = Date.now()
+    // The timers phase runs before I/O: sweep after the poll phase, so pongs and messages
+    // that reached the kernel while the event loop was busy are read before anyone is judged.
+    timer = setInterval(() => setImmediate(sweep), period)
+    timer.unref()
+  }
+  return {
+    require(needed) {
+      if (needed <= 0 || (period > 0 && needed >= period)) return
+      period = needed
+      if (timer === undefined) return
+      clearInterval(timer)
+      arm()
+    },
+    start() {
+      if (timer === undefined && period > 0) arm()
+    },
+    stop() {
+      if (timer === undefined) return
+      clearInterval(timer)
+      timer = undefined
+    },
+  }
+}
