@@ -1,0 +1,24 @@
+/**
+ * What a cluster adapter needs of its message bus: channels, bytes, and
+ * whether the bus is up. Redis pub/sub is one; an in-process bus is another
+ * (so cluster logic is tested without Redis).
+ */
+
+export type TransportStatus = { up: true } | { up: false; reason: string }
+
+export interface Transport {
+  /** Fails fast (rejects) while the bus is down; never queues for later. */
+  publish(channel: string, message: Buffer): Promise<void>
+  /** Adds channels; calls in the same tick are sent as one batch. */
+  subscribe(channels: readonly string[]): Promise<void>
+  unsubscribe(channels: readonly string[]): Promise<void>
+  /** Every message on a subscribed channel. Set once, before subscribing. */
+  onMessage(listener: (channel: string, message: Buffer) => void): void
+  /**
+   * The bus went down or came back. On coming back the transport has already
+   * re-subscribed every channel it holds; the adapter re-announces itself.
+   */
+  onStatus(listener: (status: TransportStatus) => void): void
+  readonly status: TransportStatus
+  close(): Promise<void>
+}
