@@ -1,5 +1,6 @@
 /** createWebSocket() options: types with their defaults, and the one place they are checked. */
 import type { IncomingMessage } from 'node:http'
+import type { Adapter } from './adapter/types.js'
 import { ErrorCode, RoomcastError } from './errors.js'
 import type { Identity, Logger, WSConnection } from './types.js'
 
@@ -117,6 +118,13 @@ export interface WebSocketOptions {
   maxJsonDepth?: number
   /** Most object keys a JSON message may have in all (message layer). @default 10000 */
   maxJsonKeys?: number
+  /**
+   * Membership and delivery: the in-memory adapter by default (one process);
+   * a cluster adapter (`roomcast/redis`) spreads rooms and broadcasts over nodes.
+   */
+  adapter?: Adapter
+  /** Bound on cluster-wide requests (ms); nodes that miss it are listed as errors. @default 5000 */
+  requestTimeout?: number
   onConnection?: (conn: WSConnection) => void
   onClose?: (conn: WSConnection, code: number, reason: string) => void
   onError?: (conn: WSConnection, error: Error) => void
@@ -152,6 +160,8 @@ export interface ResolvedOptions {
   rateLimit: ResolvedRateLimit | undefined
   maxJsonDepth: number
   maxJsonKeys: number
+  adapter: Adapter | undefined
+  requestTimeout: number
   onConnection: WebSocketOptions['onConnection']
   onClose: WebSocketOptions['onClose']
   onError: WebSocketOptions['onError']
@@ -174,6 +184,7 @@ export const defaultOptions = {
   maxLifetime: 0,
   maxJsonDepth: 64,
   maxJsonKeys: 10_000,
+  requestTimeout: 5_000,
 } as const satisfies WebSocketOptions
 
 export interface ResolvedRateLimit {
@@ -367,6 +378,15 @@ export function resolveCompression(
   }
 }
 
+function resolveAdapter(value: unknown): Adapter | undefined {
+  if (value === undefined) return undefined
+  const adapter = value as Partial<Adapter>
+  if (typeof adapter?.init !== 'function' || typeof adapter.broadcast !== 'function') {
+    throw invalid('adapter', 'an adapter (init(), broadcast(), …)', value)
+  }
+  return adapter as Adapter
+}
+
 function resolveLogger(value: unknown): Logger {
   if (value === undefined) return console
   const logger = value as Partial<Logger>
@@ -411,6 +431,11 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
     rateLimit: resolveRateLimit(options.rateLimit),
     maxJsonDepth: count('maxJsonDepth', options.maxJsonDepth, { min: 1 }),
     maxJsonKeys: count('maxJsonKeys', options.maxJsonKeys, { min: 0 }),
+    adapter: resolveAdapter(options.adapter),
+    requestTimeout: count('requestTimeout', options.requestTimeout, {
+      min: 1,
+      max: MAX_TIMER_DELAY,
+    }),
     onConnection: optionalFunction(options, 'onConnection'),
     onClose: optionalFunction(options, 'onClose'),
     onError: optionalFunction(options, 'onError'),

@@ -77,10 +77,8 @@ export function assertRouteDefinition(value: unknown): asserts value is RouteDef
 }
 
 export interface RouteObjectDeps {
-  /** The route's message listener, when it needs one (parsing, responses, controllers). */
-  messageListener:
-    | ((conn: WSConnection, raw: string | Buffer, isBinary: boolean) => void)
-    | undefined
+  /** The route's message listener: parsing, responses, controllers, `onMessage`. */
+  messageListener: (conn: WSConnection, raw: string | Buffer, isBinary: boolean) => void
   /** The route's error policy for handler failures. */
   fail: (conn: WSConnection, error: Error) => void
   /** Where failures of `onError` itself go. */
@@ -98,9 +96,7 @@ export function routeObjectHandler<In>(
   const { messageListener, fail } = deps
   return (conn, request) => {
     if (def.defaultRoom !== undefined) conn.join(def.defaultRoom)
-    if (messageListener !== undefined) {
-      conn.on('message', (data, isBinary) => messageListener(conn, data, isBinary))
-    }
+    conn.on('message', (data, isBinary) => messageListener(conn, data, isBinary))
     const { onClose, onError, onPing, onPong } = def
     if (onClose !== undefined) {
       conn.on('close', (code, reason) =>

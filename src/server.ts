@@ -1,9 +1,25 @@
 /** createWebSocket(): the server's lifecycle, route table, wiring and server-level API. */
+
+import { randomUUID } from 'node:crypto'
 import type { Server as HttpServer, IncomingMessage } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer as WsServer } from 'ws'
-import { type BroadcastTarget, fanOut } from './broadcast.js'
+import { MemoryAdapter } from './adapter/memory.js'
+import type {
+  Adapter,
+  AdapterHealth,
+  AdapterHost,
+  ClusterAnswers,
+  ClusterQuery,
+  ClusterResult,
+  ConnectionInfo,
+  NodeError,
+  PresenceEntry,
+  PresenceEvent,
+  WireTarget,
+} from './adapter/types.js'
+import type { BroadcastTarget } from './broadcast.js'
 import {
   allClientsTarget,
   type BroadcastToAllClientsOptions,
@@ -12,15 +28,24 @@ import {
 } from './broadcast-forms.js'
 import { BroadcastOperator, type Excluded } from './broadcast-operator.js'
 import { CloseCode } from './close-codes.js'
+import { createSubscriberRegistry, type SubscriberRegistry } from './cluster/subscriber-registry.js'
+import type { SubscriberDefinition, SubscriberOptions } from './cluster/subscribers.js'
 import { Connection, type ConnectionHost } from './connection.js'
-import { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
+import { ErrorCode, MaxRoomsExceededError, RoomcastError, toError } from './errors.js'
 import { writeRejection } from './handshake.js'
 import { invokeHook, logSafely } from './hooks.js'
 import { type ConnectMiddleware, createUpgradeMiddleware } from './http-middleware.js'
-import { createMessageHandler, errorReply } from './message/message-handler.js'
+import { ListenerRegistry } from './listeners.js'
+import type { ControllerRoute } from './message/controller-types.js'
+import { ControllerRouter } from './message/controllers.js'
+import {
+  type ControllerDispatch,
+  createMessageHandler,
+  errorReply,
+} from './message/message-handler.js'
 import { type ResolvedOptions, resolveOptions, type WebSocketOptions } from './options.js'
 import { type Payload, toJsonPayload, toPayload } from './payload.js'
-import { assertRoomName, RoomIndex } from './rooms.js'
+import { assertRoomName } from './rooms.js'
 import { RouteTable, splitPath } from './route.js'
 import { assertRouteDefinition, type RouteDefinition, routeObjectHandler } from './route-object.js'
 import { routeSettings, serverSettings, type WsConfig } from './route-settings.js'
@@ -35,6 +60,33 @@ import { WriteBatch } from './write-batch.js'
 export type BroadcastExclude = WSConnection | string
 
 type AttachableServer = HttpServer | HttpsServer
+
+/** Server-level events (names never start with "/", so they cannot be routes). */
+export interface ServerEvents {
+  /** The adapter failed (e.g. Redis down); local delivery goes on. */
+  error: (error: Error) => void
+  /** A user came online in a room (first connection anywhere) or went fully offline there. */
+  presence: (event: PresenceEvent) => void
+}
+
+/** A cluster-wide answer, merged over nodes, with the nodes that did not answer. */
+export interface ClusterReply<T> {
+  value: T
+  /** Nodes that answered, this one included. */
+  nodes: number
+  errors: NodeError[]
+  /** `true` when some live node did not answer in time. */
+  partial: boolean
+}
+
+/** Who a cluster-wide query or action applies to. */
+export type ClusterTarget = Pick<WireTarget, 'rooms' | 'users' | 'ids' | 'except'>
+
+/** What `wss.health()` reports. */
+export interface ServerHealth extends AdapterHealth {
+  connections: number
+  closing: boolean
+}
 type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
 
 function exceptOf(exclude: BroadcastExclude | undefined): string[] | undefined {
@@ -75,9 +127,16 @@ export class RoomcastServer {
   readonly #paths: RouteTable<RouteEntry>
   readonly #middleware: Middleware[] = []
   readonly #connections = new Map<string, Connection>()
-  readonly #rooms = new RoomIndex()
-  /** userId → ids of that user's open connections. */
-  readonly #users = new Map<string, Set<string>>()
+  /** Membership and delivery: this process alone, or a cluster. */
+  readonly #adapter: Adapter
+  readonly #ready: Promise<void>
+  /** This server's id among the nodes of a cluster. */
+  readonly nodeId = randomUUID()
+  readonly #events = new ListenerRegistry<ServerEvents>()
+  readonly #controllers = new ControllerRouter<WSConnection, RoomcastServer>()
+  #hasControllers = false
+  #serverMessageHandler: ReturnType<typeof createMessageHandler> | undefined
+  readonly #subscribers: SubscriberRegistry<{ server: RoomcastServer }>
   readonly #stats = new StatsCounter()
   readonly #sweep: ReturnType<typeof createSweep>
   readonly #attached = new Map<AttachableServer, UpgradeListener>()
@@ -96,13 +155,27 @@ export class RoomcastServer {
       settings: this.#defaults.settings,
       wsServer: this.#createWsServer(this.#defaults.ws),
       authenticate: undefined,
+      routeObject: false,
     }
     this.#paths = compilePaths(resolved.paths, this.#defaultEntry)
     this.#sweep = createSweep(() => this.#connections.values())
     this.#sweep.require(periodFor(this.#defaults.settings.liveness))
     this.#sweep.require(resolved.inactivityCheckInterval)
     this.#reportError = createErrorReporter(resolved)
+    this.#subscribers = createSubscriberRegistry({
+      reportError: (error, failure) =>
+        logSafely(
+          resolved.logger,
+          'error',
+          `roomcast: subscriber "${failure.subscriber}" failed on channel "${failure.channel}" (${failure.phase})`,
+          error,
+        ),
+    })
+    this.#adapter = resolved.adapter ?? new MemoryAdapter()
     this.#host = this.#createHost()
+    this.#ready = Promise.resolve(this.#adapter.init(this.#adapterHost())).catch((error: unknown) =>
+      this.#adapterError(toError(error)),
+    )
     this.#upgrade = createUpgradePipeline({
       options: resolved,
       isClosing: () => this.#closing !== undefined,
@@ -112,10 +185,10 @@ export class RoomcastServer {
       accept: (socket, request, target) => {
         const conn = new Connection(this.#host, socket, request, target)
         this.#connections.set(conn.id, conn)
-        if (conn.userId !== undefined) {
-          const ids = this.#users.get(conn.userId)
-          if (ids === undefined) this.#users.set(conn.userId, new Set([conn.id]))
-          else ids.add(conn.id)
+        this.#adapter.addConnection(conn.id, conn.userId)
+        if (this.#hasControllers && !target.entry.routeObject) {
+          const listener = this.#serverMessages()
+          conn.on('message', (data, isBinary) => listener(conn, data, isBinary))
         }
         this.#stats.connectionsTotal++
         this.#sweep.start()
@@ -133,9 +206,22 @@ export class RoomcastServer {
    * wildcard (`/files/*`, `*`). The most specific route wins.
    * @throws {RoomcastError} `ERR_DUPLICATE_ROUTE` or `ERR_INVALID_ROUTE`.
    */
-  on(path: string, handler: RouteHandler): this {
+  on(path: string, handler: RouteHandler): this
+  /** Server events: `'error'` (adapter failures) and `'presence'` (cluster-wide presence). */
+  on<E extends keyof ServerEvents>(event: E, listener: ServerEvents[E]): this
+  on(path: string, handler: RouteHandler | ServerEvents[keyof ServerEvents]): this {
     if (typeof handler !== 'function') throw new TypeError('Route handler must be a function')
-    this.#routes.add(path, { ...this.#defaultEntry, handler })
+    if (path === 'error' || path === 'presence') {
+      this.#events.add(path, handler as ServerEvents[typeof path], false)
+      return this
+    }
+    this.#routes.add(path, { ...this.#defaultEntry, handler: handler as RouteHandler })
+    return this
+  }
+
+  /** Removes a server event listener. */
+  off<E extends keyof ServerEvents>(event: E, listener: ServerEvents[E]): this {
+    this.#events.remove(event, listener)
     return this
   }
 
@@ -158,29 +244,46 @@ export class RoomcastServer {
     const fail = this.#routeFailure(def)
     const log = (error: Error) =>
       logSafely(this.#options.logger, 'error', 'roomcast: an onError handler threw', error)
-    const messageListener =
-      def.onMessage !== undefined ||
-      def.responses !== undefined ||
-      def.transformRawData !== undefined
-        ? createMessageHandler({
-            limits: this.#jsonLimits(),
-            transformRawData: def.transformRawData,
-            responses: def.responses,
-            controllers: undefined,
-            onMessage: def.onMessage,
-            fail,
-            replyDropped: () => this.#stats.repliesDropped++,
-          })
-        : undefined
+    const messageListener = createMessageHandler({
+      limits: this.#jsonLimits(),
+      transformRawData: def.transformRawData,
+      responses: def.responses,
+      controllers: this.#dispatchToControllers,
+      onMessage: def.onMessage,
+      fail,
+      replyDropped: () => this.#stats.repliesDropped++,
+    })
     const handler = routeObjectHandler(def, { messageListener, fail, log })
     const entry: RouteEntry = {
       handler,
       settings,
       wsServer: ws === undefined ? this.#defaultEntry.wsServer : this.#createWsServer(ws),
       authenticate: def.authenticate,
+      routeObject: true,
     }
     this.#routes.add(def.pattern, entry)
     this.#sweep.require(periodFor(settings.liveness))
+    return this
+  }
+
+  /**
+   * Registers controllers (seed 004): messages `{ type, action, data?, requestId? }`
+   * go to the handler for their type and action, and its result is the reply.
+   * Routes: `{ type, action, handler, schema? }`, `{ type, action, controller }`
+   * or `{ type, controller }` (every method an action). They apply to every
+   * connection opened afterwards; route objects try them after `responses`
+   * and before `onMessage`.
+   * @throws {TypeError} for a malformed route or a type + action registered twice.
+   * @example
+   * wss.controllers([{ type: 'chat', controller: ChatController }, ...systemController()])
+   */
+  controllers(
+    routes:
+      | ControllerRoute<WSConnection, RoomcastServer>
+      | readonly ControllerRoute<WSConnection, RoomcastServer>[],
+  ): this {
+    this.#controllers.add(routes)
+    this.#hasControllers = true
     return this
   }
 
@@ -259,6 +362,11 @@ export class RoomcastServer {
     return this.#fanOut({ except: exceptOf(exclude) }, toJsonPayload(value))
   }
 
+  /** Resolves once the adapter is ready (a cluster adapter has subscribed and announced itself). */
+  ready(): Promise<void> {
+    return this.#ready
+  }
+
   /** Sends `data` to every member of `room`. @returns how many connections it reached. */
   broadcastToRoom(room: string, data: SendData, exclude?: BroadcastExclude): number
   /** Seed 004's form: `{ roomName, data, excludeClientId }`, objects sent as JSON. */
@@ -288,8 +396,10 @@ export class RoomcastServer {
 
   /** Seed 004: one connection by id. @returns 1 when it was sent, else 0. */
   broadcastToClient(options: { clientId: string; data: unknown }): number {
-    const conn = this.#connections.get(options.clientId)
-    return conn?.sendPayload(toAnyPayload(options.data)) ? 1 : 0
+    if (typeof options?.clientId !== 'string') {
+      throw new TypeError('broadcastToClient({ clientId, data }): clientId must be a string')
+    }
+    return this.#fanOut({ ids: [options.clientId] }, toAnyPayload(options.data))
   }
 
   /** Seed 004's `sendToRooms`: the members of any of `rooms`, each once; objects as JSON. */
@@ -319,11 +429,11 @@ export class RoomcastServer {
 
   /** Names of the rooms that have at least one member. */
   getRooms(): string[] {
-    return this.#rooms.rooms()
+    return this.#adapter.localRooms()
   }
 
   getRoomConnections(room: string): WSConnection[] {
-    const members = this.#rooms.membersOf(room) ?? []
+    const members = this.#adapter.membersOf(room) ?? []
     return [...members].flatMap((id) => this.#connections.get(id) ?? [])
   }
 
@@ -337,12 +447,110 @@ export class RoomcastServer {
 
   /** The open connections of one user (a user may have several). */
   getUserConnections(userId: string): WSConnection[] {
-    const ids = this.#users.get(userId) ?? []
+    const ids = this.#adapter.userConnections(userId) ?? []
     return [...ids].flatMap((id) => this.#connections.get(id) ?? [])
   }
 
+  /** Sends a custom message to every node's subscribers (this one included). */
+  publish(channel: string, message: unknown): Promise<void> {
+    if (typeof channel !== 'string' || channel === '') {
+      throw new TypeError('publish(channel, message): channel must be a non-empty string')
+    }
+    return this.#adapter.publish(channel, message)
+  }
+
+  /** Seed 004's name for `publish`. */
+  sendCustomMessage(channel: string, message: unknown): Promise<void> {
+    return this.publish(channel, message)
+  }
+
+  /** Adds a subscriber for custom messages (see `defineSubscriber`). */
+  subscribe(
+    subscriber:
+      | SubscriberDefinition<{ server: RoomcastServer }>
+      | SubscriberOptions<{ server: RoomcastServer }>,
+  ): this {
+    this.#subscribers.add(subscriber)
+    return this
+  }
+
+  /** Removes a subscriber by name. @returns whether one was removed. */
+  unsubscribe(name: string): boolean {
+    return this.#subscribers.remove(name)
+  }
+
+  /** Open connections on every node. */
+  async countConnections(): Promise<ClusterReply<number>> {
+    return merge(await this.#request({ kind: 'count' }), 0, (a, b) => a + b)
+  }
+
+  /** Rooms with members on any node. */
+  async fetchRooms(): Promise<ClusterReply<string[]>> {
+    const reply = await this.#request({ kind: 'rooms' })
+    const merged = merge(reply, [] as string[], (a, b) => [...a, ...b])
+    return { ...merged, value: [...new Set(merged.value)] }
+  }
+
+  /** The connections a target selects, on every node; without one, all of them. */
+  async fetchConnections(target: ClusterTarget = {}): Promise<ClusterReply<ConnectionInfo[]>> {
+    const reply = await this.#request({ kind: 'fetch', target: wireTarget(target) })
+    return merge(reply, [] as ConnectionInfo[], (a, b) => [...a, ...b])
+  }
+
+  fetchRoomMembers(room: string): Promise<ClusterReply<ConnectionInfo[]>> {
+    assertRoomName(room)
+    return this.fetchConnections({ rooms: [room] })
+  }
+
+  fetchUserConnections(userId: string): Promise<ClusterReply<ConnectionInfo[]>> {
+    return this.fetchConnections({ users: [userId] })
+  }
+
+  /** Makes the connections a target selects join `rooms`, wherever they are. @returns how many. */
+  async joinRooms(target: ClusterTarget, rooms: string[]): Promise<ClusterReply<number>> {
+    for (const room of rooms) assertRoomName(room)
+    const reply = await this.#request({ kind: 'join', target: wireTarget(target), rooms })
+    return merge(reply, 0, (a, b) => a + b)
+  }
+
+  async leaveRooms(target: ClusterTarget, rooms: string[]): Promise<ClusterReply<number>> {
+    for (const room of rooms) assertRoomName(room)
+    const reply = await this.#request({ kind: 'leave', target: wireTarget(target), rooms })
+    return merge(reply, 0, (a, b) => a + b)
+  }
+
+  /** Closes the connections a target selects, wherever they are. @returns how many. */
+  async disconnect(
+    target: ClusterTarget,
+    code: number = CloseCode.Normal,
+    reason = '',
+  ): Promise<ClusterReply<number>> {
+    const query = { kind: 'disconnect', target: wireTarget(target), code, reason } as const
+    return merge(await this.#request(query), 0, (a, b) => a + b)
+  }
+
+  /** Closes every connection of a user, on every node. */
+  disconnectUser(userId: string, code?: number, reason?: string): Promise<ClusterReply<number>> {
+    return this.disconnect({ users: [userId] }, code, reason)
+  }
+
+  /** Who is in a room, cluster-wide: users, each with their connection count per node. */
+  presence(room: string): Promise<PresenceEntry[]> {
+    assertRoomName(room)
+    return this.#adapter.presence(room)
+  }
+
+  /** `ok`, or `degraded` with the reason (e.g. the cluster bus is down). */
+  health(): ServerHealth {
+    return {
+      ...this.#adapter.health(),
+      connections: this.#connections.size,
+      closing: this.#closing !== undefined,
+    }
+  }
+
   getStats(): WebSocketStats {
-    return this.#stats.snapshot(this.#connections.size, this.#rooms.size)
+    return this.#stats.snapshot(this.#connections.size, this.#adapter.localRoomCount)
   }
 
   /** Closes every connection with `code` and `reason`; the server keeps accepting. */
@@ -374,6 +582,7 @@ export class RoomcastServer {
       wsServer.removeAllListeners()
       wsServer.close()
     }
+    await this.#adapter.close().catch((error: unknown) => this.#adapterError(toError(error)))
   }
 
   #createWsServer(config: WsConfig): WsServer {
@@ -394,6 +603,31 @@ export class RoomcastServer {
     })
     this.#wsServers.push(wsServer)
     return wsServer
+  }
+
+  /** Controllers for route objects and `on()` routes; `fallthrough` leaves unknown messages to `onMessage`. */
+  readonly #dispatchToControllers: ControllerDispatch = (conn, message, fallthrough) => {
+    if (!this.#hasControllers) return false
+    return this.#controllers.dispatch(conn, message, {
+      server: this,
+      fallthrough,
+      reportError: (c, error) => this.#reportError(c as Connection, error),
+      replyDropped: () => this.#stats.repliesDropped++,
+    })
+  }
+
+  /** The message listener `on()` routes get once controllers exist: safe JSON, then controllers. */
+  #serverMessages(): ReturnType<typeof createMessageHandler> {
+    this.#serverMessageHandler ??= createMessageHandler({
+      limits: this.#jsonLimits(),
+      transformRawData: undefined,
+      responses: undefined,
+      controllers: this.#dispatchToControllers,
+      onMessage: undefined,
+      fail: (conn, error) => this.#reportError(conn as Connection, error),
+      replyDropped: () => this.#stats.repliesDropped++,
+    })
+    return this.#serverMessageHandler
   }
 
   #jsonLimits() {
@@ -441,7 +675,63 @@ export class RoomcastServer {
   }
 
   #fanOut(target: BroadcastTarget<WSConnection>, payload: Payload): number {
-    return fanOut(target, payload, this.#connections, this.#rooms, this.#users)
+    const { filter } = target
+    if (filter === undefined) return this.#adapter.broadcast(target, payload)
+    const connections = this.#connections
+    const accept = (id: string) => {
+      const conn = connections.get(id)
+      return conn !== undefined && filter(conn)
+    }
+    return this.#adapter.broadcast(target, payload, accept)
+  }
+
+  /** What the adapter may do here: deliver to, describe and act on local connections by id. */
+  #request<K extends ClusterQuery['kind']>(
+    query: Extract<ClusterQuery, { kind: K }>,
+  ): Promise<ClusterResult<ClusterAnswers[K]>> {
+    return this.#adapter.request(query, this.#options.requestTimeout)
+  }
+
+  #adapterError(error: Error): void {
+    if (this.#events.count('error') === 0) {
+      logSafely(this.#options.logger, 'error', 'roomcast: adapter error', error)
+      return
+    }
+    this.#events.emit('error', [error], (failure) =>
+      logSafely(this.#options.logger, 'error', 'roomcast: an error listener threw', failure),
+    )
+  }
+
+  #customMessage(channel: string, message: unknown): void {
+    void this.#subscribers.dispatch(channel, message, { server: this })
+  }
+
+  #adapterHost(): AdapterHost {
+    const connections = this.#connections
+    return {
+      nodeId: this.nodeId,
+      deliver: (ids, payload, volatile, skip) => {
+        let reached = 0
+        for (const id of ids) {
+          if (skip?.(id)) continue
+          if (connections.get(id)?.sendPayload(payload, volatile)) reached++
+        }
+        return reached
+      },
+      connectionIds: () => connections.keys(),
+      describe: (id) => {
+        const conn = connections.get(id)
+        if (conn === undefined) return undefined
+        const { userId, metadata } = conn
+        return { id, nodeId: this.nodeId, userId, metadata, rooms: conn.getRooms() }
+      },
+      join: (id, room) => connections.get(id)?.join(room),
+      leave: (id, room) => connections.get(id)?.leave(room),
+      disconnect: (id, code, reason) => connections.get(id)?.close(code, reason),
+      message: (channel, message) => this.#customMessage(channel, message),
+      presence: (event) => this.#events.emit('presence', [event], (e) => this.#adapterError(e)),
+      error: (error) => this.#adapterError(error),
+    }
   }
 
   #operator(): BroadcastOperator {
@@ -451,7 +741,7 @@ export class RoomcastServer {
   /** The one place connections touch membership: a later adapter replaces these. */
   #createHost(): ConnectionHost {
     const options = this.#options
-    const rooms = this.#rooms
+    const adapter = this.#adapter
     return {
       stats: this.#stats,
       maxQueuedBytes: options.maxQueuedBytes,
@@ -460,26 +750,22 @@ export class RoomcastServer {
       closeTimeout: options.closeTimeout,
       writes: new WriteBatch(),
       join: (conn, room) => {
-        if (rooms.roomsOf(conn.id)?.has(room)) return
+        const joined = adapter.roomsOf(conn.id)
+        if (joined?.has(room)) return
         const limit = options.maxRoomsPerConnection
-        if (limit > 0 && rooms.roomCountOf(conn.id) >= limit) {
-          throw new MaxRoomsExceededError(room, limit)
-        }
-        rooms.add(conn.id, room)
+        if (limit > 0 && (joined?.size ?? 0) >= limit) throw new MaxRoomsExceededError(room, limit)
+        adapter.join(conn.id, room)
       },
-      leave: (conn, room) => rooms.remove(conn.id, room),
-      leaveAll: (conn) => rooms.removeAll(conn.id),
-      roomsOf: (conn) => rooms.roomsOf(conn.id) ?? [],
+      leave: (conn, room) => adapter.leave(conn.id, room),
+      leaveAll: (conn) => {
+        for (const room of [...(adapter.roomsOf(conn.id) ?? [])]) adapter.leave(conn.id, room)
+      },
+      roomsOf: (conn) => adapter.roomsOf(conn.id) ?? [],
       fanOut: (target, payload) => this.#fanOut(target, payload),
       reportError: (conn, error) => this.#reportError(conn, error),
       connectionClosed: (conn, code, reason) => {
         this.#connections.delete(conn.id)
-        rooms.removeAll(conn.id)
-        if (conn.userId !== undefined) {
-          const ids = this.#users.get(conn.userId)
-          ids?.delete(conn.id)
-          if (ids?.size === 0) this.#users.delete(conn.userId)
-        }
+        adapter.removeConnection(conn.id, conn.userId)
         if (options.logInactivity && code === InactivityClose.code && conn.closedByServer) {
           logSafely(options.logger, 'warn', `roomcast: connection ${conn.id} closed for inactivity`)
         }
@@ -488,6 +774,21 @@ export class RoomcastServer {
       },
     }
   }
+}
+
+function wireTarget(target: ClusterTarget): WireTarget {
+  if (typeof target !== 'object' || target === null) {
+    throw new TypeError('A cluster target is an object: { rooms?, users?, ids?, except? }')
+  }
+  const { rooms, users, ids, except } = target
+  return { rooms, users, ids, except }
+}
+
+/** Folds per-node answers into one value. */
+function merge<T>(result: ClusterResult<T>, initial: T, add: (a: T, b: T) => T): ClusterReply<T> {
+  let value = initial
+  for (const answer of result.answers.values()) value = add(value, answer)
+  return { value, nodes: result.answers.size, errors: result.errors, partial: result.partial }
 }
 
 function codeOf(error: Error): string {

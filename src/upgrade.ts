@@ -20,6 +20,8 @@ export interface RouteEntry {
   /** The ws server that upgrades for this route (its own when it sets ws-level options). */
   readonly wsServer: WebSocketServer
   readonly authenticate: Authenticate | undefined
+  /** Route objects parse and dispatch their own messages; `on()` routes get the server's controllers. */
+  readonly routeObject: boolean
 }
 
 /** A routed, accepted request: where it goes, and who it belongs to once verified. */
@@ -118,7 +120,12 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
       ['authenticate', entry.authenticate],
     ]
     const decision = authorize(hooks, request, (name, error) =>
-      logSafely(options.logger, 'warn', `roomcast: ${name} threw; handshake rejected with 401`, error),
+      logSafely(
+        options.logger,
+        'warn',
+        `roomcast: ${name} threw; handshake rejected with 401`,
+        error,
+      ),
     )
     try {
       return await Promise.race([decision, bounds])

@@ -41,6 +41,7 @@ describe('defaults', () => {
       maxLifetime: 0,
       maxJsonDepth: 64,
       maxJsonKeys: 10_000,
+      requestTimeout: 5_000,
     })
   })
 

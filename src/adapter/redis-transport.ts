@@ -1,0 +1,355 @@
+/** Redis pub/sub as a cluster Transport: node-redis clients, batched subscriptions, re-subscribe. */
+import {
+  createClient,
+  type RedisClientType,
+  type RedisFunctions,
+  type RedisModules,
+  type RedisScripts,
+  type RespVersions,
+  type TypeMapping,
+} from 'redis'
+import type { Transport, TransportStatus } from './transport.js'
+
+/** A connected node-redis v5 client, whatever its modules, RESP version or type mapping. */
+export type RedisClient = RedisClientType<
+  RedisModules,
+  RedisFunctions,
+  RedisScripts,
+  RespVersions,
+  TypeMapping
+>
+
+interface CommonOptions {
+  /** How long the first connection may take before the promise rejects. @default 5000 */
+  connectTimeout?: number
+  /**
+   * A message listener threw. The throw is caught so it cannot reset the Redis
+   * reply parser; without this option it is rethrown on the next tick, as an
+   * EventEmitter listener's would be.
+   */
+  onError?: (error: Error) => void
+}
+
+export type RedisTransportOptions = CommonOptions &
+  (
+    | { /** The transport creates, owns and closes two clients. */ url: string; client?: never }
+    | {
+        /**
+         * Stays the caller's: used as is for PUBLISH, duplicated for the
+         * subscriber, never given listeners or closed.
+         */
+        client: RedisClient
+        url?: never
+      }
+  )
+
+// Bounded exponential backoff, forever: the transport gives up only on close().
+const minReconnectDelay = 50
+const maxReconnectDelay = 2000
+const reconnectStrategy = (retries: number) =>
+  Math.min(minReconnectDelay * 2 ** retries, maxReconnectDelay)
+const quitTimeout = 1000
+
+interface Waiter {
+  resolve(): void
+  reject(error: Error): void
+}
+
+class RedisTransport implements Transport {
+  readonly #publisher: RedisClient
+  readonly #subscriber: RedisClient
+  /** Clients created here: they get our listeners and are closed by close(). */
+  readonly #owned: RedisClient[]
+  readonly #onError: ((error: Error) => void) | undefined
+  #status: TransportStatus = { up: false, reason: 'connecting' }
+  #onMessage: ((channel: string, message: Buffer) => void) | undefined
+  #onStatus: ((status: TransportStatus) => void) | undefined
+  /** Channels the adapter holds; what Redis must match after every reconnect. */
+  readonly #wanted = new Set<string>()
+  /** Channels changed since the last flush, and the callers waiting on that flush. */
+  #dirty = new Set<string>()
+  #waiters: Waiter[] = []
+  #scheduled: NodeJS.Immediate | undefined
+  /** Flushes run one after another, so each sees what the previous one left subscribed. */
+  #chain: Promise<void> = Promise.resolve()
+  /** Bumped on each subscriber 'ready'; a resync reports up only if it is still current. */
+  #epoch = 0
+  #syncedEpoch = -1
+  #retry: NodeJS.Timeout | undefined
+  #closing: Promise<void> | undefined
+
+  constructor(
+    publisher: RedisClient,
+    subscriber: RedisClient,
+    owned: RedisClient[],
+    options: CommonOptions,
+  ) {
+    this.#publisher = publisher
+    this.#subscriber = subscriber
+    this.#owned = owned
+    this.#onError = options.onError
+    for (const client of owned) {
+      // An 'error' listener on every client we create: without one node-redis
+      // crashes the process on the first lost connection.
+      client.on('error', (error: Error) => {
+        if (!client.isReady) this.#down(`redis connection lost: ${error.message}`)
+      })
+      client.on('ready', () => (client === subscriber ? void this.resync() : this.#maybeUp()))
+    }
+  }
+
+  get status(): TransportStatus {
+    return this.#status
+  }
+
+  onMessage(listener: (channel: string, message: Buffer) => void): void {
+    this.#onMessage = listener
+  }
+
+  onStatus(listener: (status: TransportStatus) => void): void {
+    this.#onStatus = listener
+  }
+
+  async publish(channel: string, message: Buffer): Promise<void> {
+    if (this.#closing !== undefined) throw new Error('redis transport is closed')
+    // Down as soon as either connection is seen lost, not when this one notices;
+    // and a caller's client may queue while offline, so never leave it to node-redis.
+    if (!this.#status.up || !this.#publisher.isReady) throw this.#unavailable()
+    await this.#publisher.publish(channel, message)
+  }
+
+  subscribe(channels: readonly string[]): Promise<void> {
+    return this.#change(channels, true)
+  }
+
+  unsubscribe(channels: readonly string[]): Promise<void> {
+    return this.#change(channels, false)
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown()
+    return this.#closing
+  }
+
+  /**
+   * Makes Redis hold exactly the wanted channels, then reports up. node-redis
+   * re-subscribes what it had on reconnect, but not a SUBSCRIBE that failed
+   * during the outage, and it would still hold channels dropped meanwhile.
+   */
+  async resync(): Promise<void> {
+    const epoch = ++this.#epoch
+    clearTimeout(this.#retry)
+    for (const channel of this.#wanted) this.#dirty.add(channel)
+    for (const channel of this.#held().keys()) this.#dirty.add(channel)
+    // Changes made meanwhile are flushed too, so the comparison below sees them applied.
+    do await this.#enqueueFlush()
+    while (this.#dirty.size > 0 && epoch === this.#epoch && this.#closing === undefined)
+    if (epoch !== this.#epoch || !this.#subscriber.isReady || this.#closing !== undefined) return
+    const held = this.#held()
+    const matches = held.size === this.#wanted.size && [...this.#wanted].every((c) => held.has(c))
+    if (matches) {
+      this.#syncedEpoch = epoch
+      this.#maybeUp()
+      return
+    }
+    this.#down('redis re-subscription incomplete; retrying')
+    this.#retry = setTimeout(() => void this.resync(), maxReconnectDelay).unref()
+  }
+
+  #change(channels: readonly string[], wanted: boolean): Promise<void> {
+    if (this.#closing !== undefined) return Promise.reject(new Error('redis transport is closed'))
+    if (channels.length === 0) return Promise.resolve()
+    for (const channel of channels) {
+      if (wanted) this.#wanted.add(channel)
+      else this.#wanted.delete(channel)
+      this.#dirty.add(channel)
+    }
+    // One flush for every change made in this tick: a burst of joins is one SUBSCRIBE.
+    this.#scheduled ??= setImmediate(() => {
+      this.#scheduled = undefined
+      void this.#enqueueFlush()
+    })
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }))
+  }
+
+  #enqueueFlush(): Promise<void> {
+    this.#chain = this.#chain.then(() => this.#flush())
+    return this.#chain
+  }
+
+  /** Never rejects: a failure rejects the callers whose changes were in the batch. */
+  async #flush(): Promise<void> {
+    const batch = this.#dirty
+    const waiters = this.#waiters
+    this.#dirty = new Set()
+    this.#waiters = []
+    if (batch.size === 0) return
+    try {
+      await this.#apply(batch)
+      for (const waiter of waiters) waiter.resolve()
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(error as Error)
+    }
+  }
+
+  async #apply(batch: ReadonlySet<string>): Promise<void> {
+    // While down the change stays in #wanted and resync() applies it on return.
+    if (!this.#subscriber.isReady) throw this.#unavailable()
+    const held = this.#held()
+    const add: string[] = []
+    const remove: string[] = []
+    for (const channel of batch) {
+      const entry = held.get(channel)
+      if (this.#wanted.has(channel)) {
+        if (entry === undefined || entry.unsubscribing) add.push(channel)
+      } else if (entry !== undefined) remove.push(channel)
+    }
+    const pending: Promise<void>[] = []
+    if (add.length > 0) pending.push(this.#subscriber.subscribe(add, this.#deliver, true))
+    if (remove.length > 0) pending.push(this.#subscriber.unsubscribe(remove, this.#deliver, true))
+    // Settle both before the next flush reads what is held.
+    for (const result of await Promise.allSettled(pending)) {
+      if (result.status === 'rejected') throw result.reason
+    }
+  }
+
+  #held() {
+    return this.#subscriber.getPubSubListeners('CHANNELS')
+  }
+
+  /** One listener for every channel, in buffer mode: payloads stay bytes. */
+  readonly #deliver = (message: Buffer, channel: Buffer): void => {
+    try {
+      this.#onMessage?.(channel.toString(), message)
+    } catch (error) {
+      // Thrown inside node-redis' parser it would be caught there and reset the stream.
+      const report = this.#onError
+      if (report !== undefined) report(error as Error)
+      else
+        process.nextTick(() => {
+          throw error
+        })
+    }
+  }
+
+  #maybeUp(): void {
+    const ready = this.#owned.every((client) => client.isReady)
+    if (!ready || this.#syncedEpoch !== this.#epoch || this.#closing !== undefined) return
+    if (this.#status.up) return
+    this.#status = { up: true }
+    this.#onStatus?.(this.#status)
+  }
+
+  /** Reported once per outage: node-redis emits 'error' on every failed reconnect. */
+  #down(reason: string): void {
+    if (!this.#status.up || this.#closing !== undefined) return
+    this.#status = { up: false, reason }
+    this.#onStatus?.(this.#status)
+  }
+
+  #unavailable(): Error {
+    const reason = this.#status.up ? 'client not ready' : this.#status.reason
+    return new Error(`redis unavailable: ${reason}`)
+  }
+
+  async #shutdown(): Promise<void> {
+    clearImmediate(this.#scheduled)
+    clearTimeout(this.#retry)
+    const closed = new Error('redis transport is closed')
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(closed)
+    this.#dirty.clear()
+    this.#wanted.clear()
+    this.#onMessage = undefined
+    this.#onStatus = undefined
+    // During an outage a socket node-redis still thinks is ready would swallow
+    // QUIT until the timeout: leaving anyway, so destroy at once.
+    const polite = this.#status.up
+    await Promise.all(
+      this.#owned.map((client) => quit(client, polite, client === this.#subscriber)),
+    )
+  }
+}
+
+/** UNSUBSCRIBE and QUIT when connected; destroy when not, or when that hangs. */
+async function quit(client: RedisClient, polite: boolean, unsubscribe: boolean): Promise<void> {
+  if (!client.isOpen) return
+  if (polite && client.isReady) {
+    const goodbye = (async () => {
+      if (unsubscribe && client.getPubSubListeners('CHANNELS').size > 0) await client.unsubscribe()
+      await client.quit()
+    })()
+    const done = await Promise.race([
+      goodbye.then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((resolve) => setTimeout(resolve, quitTimeout, false).unref()),
+    ])
+    if (done) return
+  }
+  if (client.isOpen) client.destroy()
+}
+
+function connectWithin(clients: RedisClient[], timeout: number, lastError: () => string) {
+  let timer: NodeJS.Timeout | undefined
+  const connected = Promise.all(clients.map((client) => client.connect()))
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const why = lastError()
+      reject(new Error(`could not connect to redis within ${timeout} ms${why ? `: ${why}` : ''}`))
+    }, timeout)
+  })
+  return Promise.race([connected, expired]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * Connects a Redis pub/sub transport for a cluster adapter. Resolves once
+ * connected; afterwards it reconnects (50 ms doubling to 2 s) until `close()`,
+ * and reports each outage and recovery once through `onStatus`.
+ * @throws {TypeError} when neither or both of `url` and `client` are given.
+ * @example
+ * const transport = await createRedisTransport({ url: 'redis://127.0.0.1:6379' })
+ * transport.onMessage((channel, message) => console.log(channel, message.length))
+ * await transport.subscribe(['app:room:lobby'])
+ */
+export function createRedisTransport(options: RedisTransportOptions): Promise<Transport> {
+  const { url, client, connectTimeout = 5000 } = options
+  if ((url === undefined) === (client === undefined)) {
+    throw new TypeError('createRedisTransport: pass exactly one of `url` and `client`')
+  }
+  if (!Number.isFinite(connectTimeout) || connectTimeout <= 0) {
+    throw new TypeError('createRedisTransport: `connectTimeout` must be a positive number (ms)')
+  }
+  const socket = { reconnectStrategy }
+  // Rejects commands while disconnected instead of queueing them for later.
+  const own = { disableOfflineQueue: true } as const
+  let publisher: RedisClient
+  let subscriber: RedisClient
+  if (client !== undefined) {
+    publisher = client
+    // duplicate() replaces `socket` whole: keep the caller's host, port and TLS.
+    subscriber = client.duplicate({ ...own, socket: { ...client.options.socket, ...socket } })
+  } else {
+    publisher = createClient({ url, ...own, socket })
+    subscriber = publisher.duplicate()
+  }
+  const owned = client === undefined ? [publisher, subscriber] : [subscriber]
+  const transport = new RedisTransport(publisher, subscriber, owned, options)
+  let lastError = ''
+  const record = (error: Error) => {
+    lastError = error.message
+  }
+  for (const each of owned) each.on('error', record)
+  return connectWithin(owned, connectTimeout, () => lastError)
+    .then(() => transport.resync())
+    .then(
+      () => {
+        for (const each of owned) each.off('error', record)
+        return transport
+      },
+      async (error: unknown) => {
+        await transport.close()
+        throw error
+      },
+    )
+}
