@@ -33,6 +33,16 @@ export const ErrorCode = {
   Forbidden: 'ERR_FORBIDDEN',
   /** A handler failed; details stay on the server. */
   Internal: 'ERR_INTERNAL',
+  /** A handler's error with `expose === true` but no string `code`. */
+  Handler: 'ERR_HANDLER',
+  /** The cluster's message bus is down: cross-node delivery and requests fail until it is back. */
+  AdapterDown: 'ERR_ADAPTER_DOWN',
+  /** A publish failed while the bus was reported up. */
+  AdapterPublish: 'ERR_ADAPTER_PUBLISH',
+  /** Subscribing or unsubscribing a channel failed; it is retried when the bus is back. */
+  AdapterSubscribe: 'ERR_ADAPTER_SUBSCRIBE',
+  /** The adapter or emitter was used after `close()`. */
+  AdapterClosed: 'ERR_ADAPTER_CLOSED',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

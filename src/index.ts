@@ -1,19 +1,116 @@
 /** roomcast: rooms, broadcasting and route-based handlers on top of ws. */
+
+export { createInProcessBus, type InProcessBus } from './adapter/bus.js'
+export { ClusterAdapter, type ClusterAdapterOptions } from './adapter/cluster.js'
+export {
+  createEmitter,
+  type Emitter,
+  EmitterOperator,
+  type EmitterOptions,
+} from './adapter/emitter.js'
+export { AdapterError, AdapterErrorCode } from './adapter/errors.js'
+export { MemoryAdapter } from './adapter/memory.js'
+export type { Transport, TransportStatus } from './adapter/transport.js'
+export type {
+  Adapter,
+  AdapterHealth,
+  AdapterHost,
+  ClusterAnswers,
+  ClusterQuery,
+  ClusterResult,
+  ConnectionInfo,
+  NodeError,
+  PresenceEntry,
+  PresenceEvent,
+  WireTarget,
+} from './adapter/types.js'
 export { CloseCode } from './close-codes.js'
+export {
+  composeHandlers,
+  loggingMiddleware,
+  matchByProperty,
+  matchByPropertyPredicate,
+  rateLimitMiddleware,
+  timingMiddleware,
+  withErrorHandler,
+  withFilter,
+  withLogging,
+  withRateLimit,
+  withRetry,
+  withValidation,
+} from './cluster/subscriber-helpers.js'
+export type { DispatchReport, SubscriberResult } from './cluster/subscriber-registry.js'
+export {
+  type ChannelPredicate,
+  defineSubscriber,
+  type SubscriberContext,
+  type SubscriberDefinition,
+  type SubscriberHandler,
+  type SubscriberMatcher,
+  type SubscriberMiddleware,
+  type SubscriberOptions,
+} from './cluster/subscribers.js'
 export { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
 export type { ConnectMiddleware, WebSocketAwareRequest } from './http-middleware.js'
 export type {
+  ActionContext,
+  ActionHandler,
+  ActionRoute,
+  ControllerActionRoute,
+  ControllerClass,
+  ControllerRoute,
+  ControllerTypeRoute,
+} from './message/controller-types.js'
+export type { Envelope, RequestId } from './message/envelope.js'
+export type { ResponseRule } from './message/message-handler.js'
+export { type ErrorReply, ReplyError, type ResultReply } from './message/reply.js'
+export type {
+  InferInput,
+  InferOutput,
+  StandardSchemaV1,
+  ValidationIssue,
+} from './message/schema.js'
+export {
+  type RoomReply,
+  type RoomRequest,
+  type SystemControllerOptions,
+  systemController,
+} from './message/system-controller.js'
+export {
+  type ActionSpec,
+  type Contract,
+  type ContractControllers,
+  type ContractReply,
+  type ContractRequest,
+  defineAction,
+  defineControllers,
+  type TypedConnection,
+} from './message/typed.js'
+export type {
+  AuthResult,
   BackpressurePolicy,
   Compression,
+  DisconnectInactiveClientsOptions,
   OriginPattern,
   PerMessageDeflateOptions,
+  RateLimitOptions,
   WebSocketOptions,
 } from './options.js'
-export { type BroadcastExclude, createWebSocket, RoomcastServer } from './server.js'
+export type { RouteDefinition } from './route-object.js'
+export {
+  type BroadcastExclude,
+  type ClusterReply,
+  type ClusterTarget,
+  createWebSocket,
+  RoomcastServer,
+  type ServerEvents,
+  type ServerHealth,
+} from './server.js'
 export type { WebSocketStats } from './stats.js'
 export type {
   ConnectionEvent,
   ConnectionEvents,
+  Identity,
   Logger,
   Middleware,
   RouteHandler,

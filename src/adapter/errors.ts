@@ -1,26 +1,22 @@
-/** The cluster adapter's error class and its codes (to be merged into src/errors.ts). */
+/** The cluster adapter's error class; its codes are part of roomcast's closed set. */
+import { ErrorCode, RoomcastError } from '../errors.js'
 
-/** Every code an {@link AdapterError} can carry; the set is closed. */
+/** The codes an {@link AdapterError} can carry. */
 export const AdapterErrorCode = {
-  /** The message bus is down: cross-node delivery and requests fail until it is back. */
-  Down: 'ERR_ADAPTER_DOWN',
-  /** A publish failed while the bus was reported up. */
-  Publish: 'ERR_ADAPTER_PUBLISH',
-  /** Subscribing or unsubscribing a channel failed; it is retried when the bus is back. */
-  Subscribe: 'ERR_ADAPTER_SUBSCRIBE',
-  /** The adapter or emitter was used after `close()`. */
-  Closed: 'ERR_ADAPTER_CLOSED',
+  Down: ErrorCode.AdapterDown,
+  Publish: ErrorCode.AdapterPublish,
+  Subscribe: ErrorCode.AdapterSubscribe,
+  Closed: ErrorCode.AdapterClosed,
 } as const
 
 export type AdapterErrorCode = (typeof AdapterErrorCode)[keyof typeof AdapterErrorCode]
 
-/** A failure of the message bus, reported through `host.error()` or a rejected promise. */
-export class AdapterError extends Error {
+/** A failure of the message bus, reported through the server's `error` event or a rejected promise. */
+export class AdapterError extends RoomcastError {
   override name = 'AdapterError'
-  readonly code: AdapterErrorCode
+  declare readonly code: AdapterErrorCode
 
   constructor(code: AdapterErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.code = code
+    super(code, message, options)
   }
 }

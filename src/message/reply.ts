@@ -6,17 +6,17 @@ import type { ValidationIssue } from './schema.js'
 /** Codes roomcast itself puts in `error.code` of an error reply. */
 export const ReplyCode = {
   /** Not JSON, or JSON that is not `{ type, action, data?, requestId? }`. */
-  InvalidMessage: 'ERR_INVALID_MESSAGE',
+  InvalidMessage: ErrorCode.InvalidMessage,
   /** No handler for this `type` + `action`. */
-  UnknownAction: 'ERR_UNKNOWN_ACTION',
+  UnknownAction: ErrorCode.UnknownAction,
   /** `data` failed the action's schema; `error.issues` says where. */
-  Validation: 'ERR_VALIDATION',
+  Validation: ErrorCode.Validation,
   /** The handler failed; details went to the server's `onError`, not to the client. */
-  Internal: 'ERR_INTERNAL',
+  Internal: ErrorCode.Internal,
   /** `authorizeJoin` refused a `system.joinRoom`. */
-  Forbidden: 'ERR_FORBIDDEN',
+  Forbidden: ErrorCode.Forbidden,
   /** An error with `expose === true` but no string `code`. */
-  Handler: 'ERR_HANDLER',
+  Handler: ErrorCode.Handler,
 } as const
 
 export type ReplyCode = (typeof ReplyCode)[keyof typeof ReplyCode]

@@ -1,0 +1,76 @@
+/**
+ * `roomcast/redis`: the cluster adapter and the emitter over Redis pub/sub
+ * (node-redis). A separate entry point, so `redis` stays an optional peer.
+ */
+import { ClusterAdapter, type ClusterAdapterOptions } from './adapter/cluster.js'
+import { createEmitter as createBusEmitter, type Emitter } from './adapter/emitter.js'
+import {
+  createRedisTransport,
+  type RedisClient,
+  type RedisTransportOptions,
+} from './adapter/redis-transport.js'
+
+/** Where to find Redis: a URL (roomcast owns its clients) or your client (it stays yours). */
+export type RedisConnection = string | RedisClient
+
+export interface RedisAdapterOptions
+  extends Omit<ClusterAdapterOptions, 'transport' | 'ownsTransport'> {
+  /** A `redis://` URL, or a connected node-redis client (duplicated for subscribing, never closed). */
+  redis: RedisConnection
+  /** How long the first connection may take (ms). @default 5000 */
+  connectTimeout?: number
+}
+
+function transportOptions(redis: RedisConnection, connectTimeout?: number): RedisTransportOptions {
+  const timeout = connectTimeout === undefined ? {} : { connectTimeout }
+  if (typeof redis === 'string') return { url: redis, ...timeout }
+  if (typeof redis === 'object' && redis !== null) return { client: redis, ...timeout }
+  throw new TypeError('roomcast/redis: `redis` must be a redis:// URL or a node-redis client')
+}
+
+/**
+ * Connects to Redis and returns a cluster adapter for `createWebSocket({ adapter })`.
+ * Delivery over Redis pub/sub is at-most-once.
+ * @example
+ * const adapter = await createRedisAdapter({ redis: 'redis://127.0.0.1:6379', prefix: 'chat' })
+ * const wss = createWebSocket({ adapter })
+ */
+export async function createRedisAdapter(options: RedisAdapterOptions): Promise<ClusterAdapter> {
+  const { redis, connectTimeout, ...cluster } = options
+  const transport = await createRedisTransport(transportOptions(redis, connectTimeout))
+  try {
+    return new ClusterAdapter({ ...cluster, transport, ownsTransport: true })
+  } catch (error) {
+    await transport.close()
+    throw error
+  }
+}
+
+/** An emitter that owns its Redis connection: `close()` releases it. */
+export interface RedisEmitter extends Emitter {
+  close(): Promise<void>
+}
+
+/**
+ * An emitter for processes without a WebSocket server (job workers, cron
+ * tasks, HTTP APIs): the same targeting as the server, over Redis.
+ * @example
+ * const emitter = await createEmitter({ redis: process.env.REDIS_URL, prefix: 'chat' })
+ * await emitter.to('lobby').json({ type: 'news', text: 'Deploy done' })
+ */
+export async function createEmitter(options: {
+  redis: RedisConnection
+  prefix?: string
+  connectTimeout?: number
+}): Promise<RedisEmitter> {
+  const transport = await createRedisTransport(
+    transportOptions(options.redis, options.connectTimeout),
+  )
+  const prefix = options.prefix === undefined ? {} : { prefix: options.prefix }
+  const emitter = createBusEmitter({ transport, ...prefix })
+  return Object.assign(emitter, { close: () => transport.close() })
+}
+
+export type { ClusterAdapter, ClusterAdapterOptions } from './adapter/cluster.js'
+export type { Emitter, EmitterOperator } from './adapter/emitter.js'
+export { createRedisTransport, type RedisClient, type RedisTransportOptions }
