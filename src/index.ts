@@ -117,4 +117,9 @@ export type {
   SendData,
   WSConnection,
 } from './types.js'
+export {
+  type ServiceMessage,
+  WebSocketService,
+  type WebSocketServiceOptions,
+} from './websocket-service.js'
 export { type HttpApp, type WithWebSocketOptions, withWebSocket } from './with-websocket.js'

@@ -1,6 +1,7 @@
 /** Seed 002 and 004 broadcast shapes on top of the same target vocabulary. */
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, test } from 'node:test'
+import { WebSocketService } from '../src/index.ts'
 import { type Harness, harness, nextOfEach, openMembers, type Pair } from './helpers/capture.ts'
 
 let h: Harness
@@ -124,5 +125,34 @@ describe('server, seed 004 forms', () => {
       '{"type":"chat"}',
     ])
     assert.deepEqual(await received(b), [null])
+  })
+})
+
+describe("seed 004's WebSocketService", () => {
+  test('broadcast, sendToRooms and the user/system/error helpers reach the right connections', async () => {
+    const service = new WebSocketService({ webSocketServer: h.srv.wss })
+    assert.equal(await service.broadcast({ type: 'notification', action: 'update', data: 1 }), 3)
+    const update = '{"type":"notification","action":"update","data":1}'
+    assert.deepEqual(await received(a, b, c), [update, update, update])
+    assert.equal(await service.sendToRooms(['y'], { type: 'chat', action: 'message' }), 2)
+    assert.deepEqual(await received(a, b, c), [
+      null,
+      '{"type":"chat","action":"message"}',
+      '{"type":"chat","action":"message"}',
+    ])
+    await service.sendUserMessage('profileUpdated', { userId: 123 })
+    const user = '{"type":"user","action":"profileUpdated","data":{"userId":123}}'
+    assert.deepEqual(await received(a, b, c), [user, user, user])
+    await service.sendSystemMessage('maintenance', { minutes: 5 })
+    const system = '{"type":"system","action":"maintenance","data":{"minutes":5}}'
+    assert.deepEqual(await received(a), [system])
+    await service.sendErrorMessage('authFailed', new Error('Invalid token'))
+    const error = '{"type":"error","action":"authFailed","data":{"message":"Invalid token"}}'
+    assert.deepEqual(await received(b), [system])
+    assert.deepEqual(await received(b), [error])
+  })
+
+  test('needs a server', () => {
+    assert.throws(() => new WebSocketService({} as never), TypeError)
   })
 })

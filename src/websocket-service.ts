@@ -1,0 +1,55 @@
+/**
+ * Seed 004's `WebSocketService`: message-shaped helpers over a server's
+ * broadcasts. With a cluster adapter they reach every node.
+ */
+import type { RoomcastServer } from './server.js'
+
+export interface WebSocketServiceOptions {
+  webSocketServer: RoomcastServer
+}
+
+/** A `{ type, action, data }` message, as seed 004's clients expect. */
+export interface ServiceMessage {
+  type: string
+  action: string
+  data?: unknown
+}
+
+export class WebSocketService {
+  readonly #server: RoomcastServer
+
+  constructor(options: WebSocketServiceOptions) {
+    if (typeof options?.webSocketServer?.broadcastJson !== 'function') {
+      throw new TypeError(
+        'new WebSocketService({ webSocketServer }): a roomcast server is required',
+      )
+    }
+    this.#server = options.webSocketServer
+  }
+
+  /** Sends `message` as JSON to every connection. @returns how many local connections it reached. */
+  async broadcast(message: ServiceMessage): Promise<number> {
+    return this.#server.broadcastJson(message)
+  }
+
+  /** Sends `data` (objects as JSON) to the members of any of `rooms`, each once. */
+  async sendToRooms(rooms: string[], data: unknown): Promise<number> {
+    return this.#server.sendToRooms(rooms, data)
+  }
+
+  /** `{ type: 'user', action, data }` to every connection. */
+  sendUserMessage(action: string, data: unknown): Promise<number> {
+    return this.broadcast({ type: 'user', action, data })
+  }
+
+  /** `{ type: 'system', action, data }` to every connection. */
+  sendSystemMessage(action: string, data: unknown): Promise<number> {
+    return this.broadcast({ type: 'system', action, data })
+  }
+
+  /** `{ type: 'error', action, data: { message } }` to every connection; the stack stays here. */
+  sendErrorMessage(action: string, error: Error | string): Promise<number> {
+    const message = typeof error === 'string' ? error : error.message
+    return this.broadcast({ type: 'error', action, data: { message } })
+  }
+}
