@@ -1,14 +1,18 @@
 // Benchmark: roomcast beside ws (naive loop), Socket.IO and the coalesced-frame limit, scenario by scenario.
 // Server and load generator are separate processes pinned to different cores; loopback only; every
-// wait is bounded. Usage: npm run bench [-- --scenario fanout|steady|echo|memory|handshake|all (or a
-// comma list) --runs 3; fan-out: --clients 1000,5000 --messages 200 --shape burst|single; steady:
+// wait is bounded. Usage: npm run bench [-- --scenario fanout|steady|echo|memory|handshake|router|cluster|all
+// (or a comma list) --runs 3; fan-out: --clients 1000,5000 --messages 200 --shape burst|single; steady:
 // --steady-clients 1000 --steady-rate 50 --seconds 4; echo: --echo-clients 100 --echo-rate 2000
-// --seconds 4; memory: --idle 10000; handshake: --connects 5000 --in-flight 50]
+// --seconds 4; memory: --idle 10000; handshake: --connects 5000 --in-flight 50; router:
+// --messages-router 200000 --passes 3; cluster: --nodes 1,2,4 --cluster-clients 1000 --cluster-rate 50
+// --seconds 4 --burst 200]
 import type { ChildProcess } from 'node:child_process'
+import { cluster } from './cluster.ts'
 import { echo } from './echo.ts'
 import { handshake } from './handshake.ts'
 import { arg, median, next, pin, RUNS, start } from './harness.ts'
 import { memory } from './memory.ts'
+import { router } from './router.ts'
 import { steady } from './steady.ts'
 
 type Variant = 'ws' | 'socketio' | 'limit' | 'roomcast'
@@ -90,7 +94,15 @@ async function fanout(): Promise<void> {
   }
 }
 
-const SCENARIOS: Record<string, () => Promise<void>> = { fanout, steady, echo, memory, handshake }
+const SCENARIOS: Record<string, () => Promise<void>> = {
+  fanout,
+  steady,
+  echo,
+  memory,
+  handshake,
+  router,
+  cluster,
+}
 const chosen = arg('scenario', 'all')
 const names = chosen === 'all' ? Object.keys(SCENARIOS) : chosen.split(',')
 const unknown = names.filter((name) => !(name in SCENARIOS))

@@ -109,6 +109,7 @@ export class Connection implements WSConnection, SweepTarget {
   /** Rooms at the moment of closing, so close listeners can still address them. */
   #roomsAtClose: string[] | undefined
   #closedByServer = false
+  #closeSent: { code: number; reason: string } | undefined
   #awaitingDrain = false
 
   constructor(
@@ -233,7 +234,17 @@ export class Connection implements WSConnection, SweepTarget {
     }
     if (this.#socket.readyState > OPEN) return
     this.#closedByServer = true
-    this.#socket.close(code, truncateCloseReason(String(reason)))
+    const sent = { code, reason: truncateCloseReason(String(reason)) }
+    this.#closeSent = sent
+    this.#socket.close(sent.code, sent.reason)
+  }
+
+  /**
+   * The close frame this side sent first, if it did. The `close` event's code
+   * and reason are the peer's echo, which need not repeat the reason.
+   */
+  get closeSent(): { readonly code: number; readonly reason: string } | undefined {
+    return this.#closeSent
   }
 
   terminate(): void {

@@ -62,7 +62,7 @@ export type {
   ControllerTypeRoute,
 } from './message/controller-types.js'
 export type { Envelope, RequestId } from './message/envelope.js'
-export type { ResponseRule } from './message/message-handler.js'
+export type { ResponseFunction, ResponseRule, ResponseValue } from './message/message-handler.js'
 export { type ErrorReply, ReplyError, type ResultReply } from './message/reply.js'
 export type {
   InferInput,

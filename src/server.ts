@@ -43,6 +43,7 @@ import {
   createMessageHandler,
   errorReply,
 } from './message/message-handler.js'
+import { exposedBody, internalErrorBody } from './message/reply.js'
 import { type ResolvedOptions, resolveOptions, type WebSocketOptions } from './options.js'
 import { type Payload, toJsonPayload, toPayload } from './payload.js'
 import { assertRoomName } from './rooms.js'
@@ -648,16 +649,12 @@ export class RoomcastServer {
         invokeHook(onError, [conn, error], log)
         return
       }
-      const exposed = (error as { expose?: unknown }).expose === true
+      const exposed = exposedBody(error)
       if (conn.isOpen) {
-        conn.json(
-          errorReply(
-            exposed ? codeOf(error) : ErrorCode.Internal,
-            exposed ? error.message : 'Internal error',
-          ),
-        )
+        const body = exposed ?? internalErrorBody
+        conn.json(errorReply(body.code, body.message))
       }
-      this.#reportError(conn as Connection, error)
+      if (exposed === undefined) this.#reportError(conn as Connection, error)
     }
   }
 
@@ -766,7 +763,7 @@ export class RoomcastServer {
       connectionClosed: (conn, code, reason) => {
         this.#connections.delete(conn.id)
         adapter.removeConnection(conn.id, conn.userId)
-        if (options.logInactivity && code === InactivityClose.code && conn.closedByServer) {
+        if (options.logInactivity && conn.closeSent?.reason === InactivityClose.reason) {
           logSafely(options.logger, 'warn', `roomcast: connection ${conn.id} closed for inactivity`)
         }
         invokeHook(options.onClose, [conn, code, reason], (error) => this.#reportError(conn, error))
@@ -789,11 +786,6 @@ function merge<T>(result: ClusterResult<T>, initial: T, add: (a: T, b: T) => T):
   let value = initial
   for (const answer of result.answers.values()) value = add(value, answer)
   return { value, nodes: result.answers.size, errors: result.errors, partial: result.partial }
-}
-
-function codeOf(error: Error): string {
-  const code = (error as { code?: unknown }).code
-  return typeof code === 'string' ? code : ErrorCode.Internal
 }
 
 /**

@@ -23,6 +23,8 @@ export class MemoryAdapter implements Adapter {
   protected readonly users = new Map<string, Set<string>>()
   /** Connection id → userId, for connections that have one. */
   readonly #userOfConnection = new Map<string, string>()
+  /** Every local connection id: a target's `ids` may name connections of other nodes. */
+  readonly #connections = new Set<string>()
 
   protected get host(): AdapterHost {
     if (this.#host === undefined) throw new Error('Adapter used before init()')
@@ -34,6 +36,7 @@ export class MemoryAdapter implements Adapter {
   }
 
   addConnection(id: string, userId: string | undefined): void {
+    this.#connections.add(id)
     if (userId === undefined) return
     this.#userOfConnection.set(id, userId)
     const ids = this.users.get(userId)
@@ -45,6 +48,7 @@ export class MemoryAdapter implements Adapter {
 
   removeConnection(id: string, userId: string | undefined): void {
     for (const room of [...(this.rooms.roomsOf(id) ?? [])]) this.leave(id, room)
+    this.#connections.delete(id)
     if (userId === undefined) return
     this.#userOfConnection.delete(id)
     const ids = this.users.get(userId)
@@ -122,8 +126,9 @@ export class MemoryAdapter implements Adapter {
     const skip = this.#skipper(target.except, undefined)
     const groups = this.#groups(target)
     const ids = new Set<string>()
+    // Only ids held here: another node answers for its own, so none is counted twice.
     const add = (id: string) => {
-      if (skip === undefined || !skip(id)) ids.add(id)
+      if (this.#connections.has(id) && (skip === undefined || !skip(id))) ids.add(id)
     }
     if (groups === undefined) for (const id of this.host.connectionIds()) add(id)
     else for (const members of groups) if (members) for (const id of members) add(id)

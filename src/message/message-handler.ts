@@ -2,7 +2,7 @@
  * From a frame to the application: parse (safe JSON, or `transformRawData`),
  * then declarative responses, controllers, and `onMessage`, in that order.
  */
-import { toAnyPayload } from '../broadcast-forms.js'
+import { isSendData } from '../broadcast-forms.js'
 import { ErrorCode, toError } from '../errors.js'
 import { invokeHook } from '../hooks.js'
 import type { WSConnection } from '../types.js'
@@ -12,10 +12,19 @@ import { type JsonLimits, parseMaybeJson } from './safe-json.js'
 export interface ResponseRule<In = unknown> {
   match: (conn: WSConnection, message: In) => boolean
   /** The answer, or a function making it (may be async); strings and bytes go as they are, the rest as JSON. */
-  response: unknown | ((conn: WSConnection, message: In) => unknown)
+  response: ResponseFunction<In> | ResponseValue
   /** Send to a room instead of the sender. */
   broadcast?: { room: string; includeSelf?: boolean }
 }
+
+/** Makes a response from the message; may be async. `undefined` sends nothing. */
+export type ResponseFunction<In = unknown> = (conn: WSConnection, message: In) => unknown
+
+/**
+ * A static response. Spelled out rather than `unknown`, which would swallow
+ * the function type and leave an inline `(conn, msg) => …` untyped.
+ */
+export type ResponseValue = string | number | boolean | null | object
 
 /** Routes a parsed message to a controller; `false` when none handles it and `fallthrough` was asked. */
 export type ControllerDispatch = (
@@ -60,7 +69,9 @@ function respond<In>(
   if (value === undefined) return
   if (!conn.isOpen) return dropped()
   if (rule.broadcast === undefined) {
-    conn.send(toAnyPayload(value).data)
+    // send() would take the encoded bytes for a binary frame: strings and objects are text.
+    if (isSendData(value)) conn.send(value)
+    else conn.json(value)
     return
   }
   const { room, includeSelf = false } = rule.broadcast
@@ -75,9 +86,7 @@ function runResponse<In>(
 ): Promise<void> | undefined {
   const response = rule.response
   const value =
-    typeof response === 'function'
-      ? (response as (c: WSConnection, m: In) => unknown)(conn, message)
-      : response
+    typeof response === 'function' ? (response as ResponseFunction<In>)(conn, message) : response
   if (!isPromise(value)) {
     respond(conn, rule, value, dropped)
     return undefined

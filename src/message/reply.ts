@@ -58,6 +58,8 @@ export class ReplyError extends Error {
   override name = 'ReplyError'
   readonly code: string
   readonly details: unknown
+  /** Opts in by the http-errors convention too, so every error path (route objects' included) shows it. */
+  readonly expose = true
 
   /** @throws {TypeError} when `code` is not a non-empty string. */
   constructor(code: string, message: string, details?: unknown, options?: { cause?: unknown }) {

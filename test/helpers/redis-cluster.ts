@@ -5,12 +5,15 @@ import { Channels } from '../../src/adapter/channels.ts'
 import type { ClusterAdapter } from '../../src/adapter/cluster.ts'
 import type { PresenceEvent, RoomcastServer, WebSocketOptions } from '../../src/index.ts'
 import { createRedisAdapter, type RedisAdapterOptions, type RedisClient } from '../../src/redis.ts'
-import { connect, type TestClient } from './client.ts'
 import { connectionQueue, type Pair } from './capture.ts'
+import { connect, type TestClient } from './client.ts'
 import { startServer, type TestServer } from './server.ts'
 import { delay, within } from './timeout.ts'
 
-/** Polls an async `check` every 10 ms until it holds; rejects with `label` and the last value after `ms`. */
+/**
+ * Polls an async `check` every 10 ms until `holds` accepts its value (a rejection counts as
+ * not yet); rejects with `label` and the last value or error after `ms`.
+ */
 export async function until<T>(
   check: () => Promise<T>,
   holds: (value: T) => boolean,
@@ -19,11 +22,15 @@ export async function until<T>(
 ): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
-    const value = await check()
-    if (holds(value)) return value
-    if (Date.now() > deadline) {
-      throw new Error(`${label}: not true within ${ms} ms (last: ${JSON.stringify(value)})`)
+    let last: string
+    try {
+      const value = await within(check(), ms, label)
+      if (holds(value)) return value
+      last = JSON.stringify(value)
+    } catch (error) {
+      last = String(error)
     }
+    if (Date.now() > deadline) throw new Error(`${label}: not true within ${ms} ms (last: ${last})`)
     await delay(10)
   }
 }
@@ -66,6 +73,8 @@ export interface RedisClusterOptions {
   adapter?: Partial<Omit<RedisAdapterOptions, 'redis' | 'prefix'>>
   server?: WebSocketOptions
   errorListener?: boolean
+  /** Builds node `index`'s adapter instead of `createRedisAdapter` (to hold its transport). */
+  createAdapter?: (index: number) => Promise<ClusterAdapter> | undefined
 }
 
 /** Subscribers per channel, as Redis counts them. */
@@ -75,7 +84,10 @@ async function numsub(client: RedisClient, channels: string[]): Promise<Record<s
 }
 
 /** `size` servers on 127.0.0.1, each with its own adapter on `url`, all knowing each other. */
-export async function redisCluster(url: string, options: RedisClusterOptions): Promise<RedisCluster> {
+export async function redisCluster(
+  url: string,
+  options: RedisClusterOptions,
+): Promise<RedisCluster> {
   const { size = 3, prefix } = options
   const channels = new Channels(prefix)
   const nodes: RedisNode[] = []
@@ -94,7 +106,14 @@ export async function redisCluster(url: string, options: RedisClusterOptions): P
     await within(observer.connect(), 2000, 'observer connect')
     for (let i = 0; i < size; i++) {
       const adapter = await within(
-        createRedisAdapter({ redis: url, prefix, heartbeatInterval: 100, ...options.adapter }),
+        options.createAdapter?.(i) ??
+          createRedisAdapter({
+            redis: url,
+            prefix,
+            heartbeatInterval: 100,
+            nodeTimeout: 1000,
+            ...options.adapter,
+          }),
         3000,
         'createRedisAdapter',
       )
@@ -112,7 +131,8 @@ export async function redisCluster(url: string, options: RedisClusterOptions): P
       })
       const node: RedisNode = { srv, wss: srv.wss, adapter, errors: [], presence: [] }
       nodes.push(node)
-      if (options.errorListener !== false) srv.wss.on('error', (error: Error) => node.errors.push(error))
+      if (options.errorListener !== false)
+        srv.wss.on('error', (error: Error) => node.errors.push(error))
       srv.wss.on('presence', (event: PresenceEvent) => node.presence.push(event))
       await within(srv.wss.ready(), 3000, 'wss.ready()')
     }

@@ -1,0 +1,285 @@
+// Scenario `cluster`: 1, 2 and 4 server processes behind one redis-server, clients spread across them, one room;
+// roomcast's Redis adapter beside Socket.IO with @socket.io/redis-adapter. Node 0 publishes. Measures latency at
+// a moderate rate, deliveries/s in bursts (all must arrive), and which nodes Redis hands a broadcast to when the
+// room lives on one node. Servers share core 0, load and redis core 1 (a 2-core VM has no more to give).
+import type { ChildProcess } from 'node:child_process'
+import { createClient } from 'redis'
+import { arg, type Event, median, next, pin, RUNS, start } from './harness.ts'
+import { type BenchRedis, startRedis } from './redis-server.ts'
+
+type Variant = 'socketio' | 'roomcast'
+const VARIANTS: Variant[] = ['socketio', 'roomcast']
+const NODES = arg('nodes', '1,2,4').split(',').map(Number)
+const CLIENTS = Number(arg('cluster-clients', '1000'))
+const RATE = Number(arg('cluster-rate', '50'))
+const SECONDS = Number(arg('seconds', '4'))
+const BURST = Number(arg('burst', '200'))
+const PER_TURN = 10
+/** Broadcasts to the one-node room when counting backplane receivers. */
+const SOLO = 20
+const GRACE_MS = 10_000
+const SERVER_CORE = 0
+const LOAD_CORE = 1
+
+type Redis = ReturnType<typeof createClient>
+
+interface Result {
+  deliveriesPerSec: number
+  burstDeliveredPct: number
+  cpuUsPerDelivery: number
+  p50: number
+  p99: number
+  crossP99: number
+  steadyDeliveredPct: number
+  /** p99 publish→arrival at the other nodes' Redis subscribers. */
+  hopP99: number
+  /** Per node: Redis messages on the one-node room's channel per broadcast to it. */
+  soloPerNode: number[]
+  /** Per node: Redis messages on the main room's channel per burst broadcast. */
+  roomPerNode: number[]
+}
+
+const roomChannel = (variant: Variant, room: string) =>
+  variant === 'roomcast' ? `roomcast:room:${room}` : `socket.io#/#${room}#`
+
+async function numsub(redis: Redis, channel: string): Promise<number> {
+  const reply = (await redis.sendCommand(['PUBSUB', 'NUMSUB', channel])) as [string, number]
+  return Number(reply[1])
+}
+
+/** Polls `check` every 20 ms until it holds, for at most `ms`. */
+async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Sends `command` to every server and collects one `ev` reply from each, in order. */
+function all(servers: ChildProcess[], command: object, ev: string, ms = 10_000) {
+  const replies = servers.map((s) => next(s, ev, ms))
+  for (const server of servers) server.send(command)
+  return Promise.all(replies)
+}
+
+/** `count` broadcasts at RATE from node 0; resolves with the load's report. */
+async function steadyRound(publisher: ChildProcess, load: ChildProcess, count: number) {
+  const bound = (count / RATE) * 1000 + GRACE_MS
+  const expecting = next(load, 'expecting', 10_000)
+  load.send({ cmd: 'expect', deliveries: CLIENTS * count, ms: bound, stride: 1 })
+  await expecting
+  const done = next(load, 'done', bound + 5_000)
+  publisher.send({ cmd: 'publish', count, rate: RATE, room: 'room' })
+  return done
+}
+
+/** BURST broadcasts from node 0 as fast as it turns; resolves with the load's and publisher's reports. */
+async function burstRound(publisher: ChildProcess, load: ChildProcess) {
+  const expecting = next(load, 'expecting', 10_000)
+  load.send({ cmd: 'expect', deliveries: CLIENTS * BURST, ms: 30_000, stride: 97 })
+  await expecting
+  const done = next(load, 'done', 35_000)
+  const ran = next(publisher, 'ran', 35_000)
+  publisher.send({ cmd: 'burst', messages: BURST, perTurn: PER_TURN, room: 'room' })
+  return Promise.all([done, ran])
+}
+
+/** The room lives on the last node only; node 0 broadcasts to it SOLO times. */
+async function soloRound(
+  variant: Variant,
+  servers: ChildProcess[],
+  load: ChildProcess,
+  redis: Redis,
+) {
+  const host = servers[servers.length - 1] as ChildProcess
+  const joined = next(host, 'joined', 5_000)
+  host.send({ cmd: 'solo', room: 'solo' })
+  if (!(await joined).ok) throw new Error('no connection to put in the one-node room')
+  if (variant === 'roomcast') {
+    await until('the one-node room subscription', 5_000, async () => {
+      return (await numsub(redis, roomChannel(variant, 'solo'))) === 1
+    })
+  }
+  const stray = () => {
+    const reply = next(load, 'stray', 5_000)
+    load.send({ cmd: 'stray' })
+    return reply.then((e) => e.stray as number)
+  }
+  await stray()
+  await all(servers, { cmd: 'mark', hops: false }, 'marked')
+  const published = next(servers[0] as ChildProcess, 'published', 10_000)
+  servers[0]?.send({ cmd: 'publish', count: SOLO, rate: 200, room: 'solo' })
+  await published
+  let received = 0
+  await until('the one-node room broadcasts', 5_000, async () => {
+    received += await stray()
+    return received >= SOLO
+  })
+  // Redis delivers to every subscriber before the member's node writes to its client: all counted.
+  const samples = await all(servers, { cmd: 'sample' }, 'sample')
+  const channel = roomChannel(variant, 'solo')
+  return samples.map((s) => ((s.bus as Record<string, number>)[channel] ?? 0) / SOLO)
+}
+
+async function measure(
+  variant: Variant,
+  nodes: number,
+  redis: Redis,
+  url: string,
+): Promise<Result> {
+  const servers: ChildProcess[] = []
+  let load: ChildProcess | undefined
+  try {
+    for (let i = 0; i < nodes; i++)
+      servers.push(start(SERVER_CORE, './cluster-server.ts', [variant, url]))
+    const ports = (await Promise.all(servers.map((s) => next(s, 'ready', 15_000)))).map(
+      (e) => e.port,
+    )
+    load = start(LOAD_CORE, './cluster-clients.ts', [variant, ports.join(','), String(CLIENTS)])
+    await next(load, 'connected', 120_000)
+    await Promise.all(
+      servers.map((s, i) => {
+        const share = Math.floor(CLIENTS / nodes) + (i < CLIENTS % nodes ? 1 : 0)
+        return next(s, 'count', 10_000, (e) => e.open === share)
+      }),
+    )
+    // Every node must hear the room before anything is measured (pub/sub drops what nobody hears).
+    if (variant === 'roomcast') {
+      await until('room subscriptions', 10_000, async () => {
+        return (await numsub(redis, roomChannel(variant, 'room'))) === nodes
+      })
+    } else {
+      await until('socket.io adapters', 10_000, async () => {
+        const reply = next(servers[0] as ChildProcess, 'servers', 5_000)
+        servers[0]?.send({ cmd: 'servers' })
+        return ((await reply).count as number) >= nodes
+      })
+    }
+    const publisher = servers[0] as ChildProcess
+    const count = Math.max(1, Math.round(RATE * SECONDS))
+    // A quarter of the run first, unmeasured, so that code compiled on first use is not counted.
+    await steadyRound(publisher, load, Math.ceil(count / 4))
+    await all(servers, { cmd: 'mark', hops: true }, 'marked')
+    const steady = await steadyRound(publisher, load, count)
+    const hops = await all(servers, { cmd: 'sample' }, 'sample')
+    const remoteHops = hops.slice(1).map((s) => (s.hop as { p99: number } | undefined)?.p99 ?? 0)
+
+    await burstRound(publisher, load)
+    await all(servers, { cmd: 'mark', hops: false }, 'marked')
+    const [done, ran] = await burstRound(publisher, load)
+    // Let the last writes drain before reading CPU, within a bound.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const used = await all(servers, { cmd: 'sample' }, 'sample')
+    const deliveries = CLIENTS * BURST
+    const delivered = done.delivered as number
+    const cpuMs = used.reduce((sum, s) => sum + (s.cpuMs as number), 0)
+    const channel = roomChannel(variant, 'room')
+    const result: Result = {
+      deliveriesPerSec: delivered / (((done.at as number) - (ran.started as number)) / 1000),
+      burstDeliveredPct: (100 * delivered) / deliveries,
+      cpuUsPerDelivery: (cpuMs * 1000) / Math.max(1, delivered),
+      p50: steady.p50 as number,
+      p99: steady.p99 as number,
+      crossP99: nodes > 1 ? (steady.crossP99 as number) : Number.NaN,
+      steadyDeliveredPct: (100 * (steady.delivered as number)) / (CLIENTS * count),
+      hopP99: nodes > 1 ? Math.max(...remoteHops) : Number.NaN,
+      roomPerNode: used.map(
+        (s: Event) => ((s.bus as Record<string, number>)[channel] ?? 0) / BURST,
+      ),
+      soloPerNode: [],
+    }
+    if (nodes > 1) result.soloPerNode = await soloRound(variant, servers, load, redis)
+    return result
+  } finally {
+    for (const server of servers) server.kill()
+    load?.kill()
+  }
+}
+
+const fmt = (value: number, digits: number) => (Number.isNaN(value) ? '-' : value.toFixed(digits))
+const perNode = (values: number[]) => values.map((v) => fmt(v, 2)).join('/')
+
+function report(nodes: number, results: Map<Variant, Result[]>): void {
+  const med = (variant: Variant, value: (r: Result) => number) =>
+    median((results.get(variant) ?? []).map(value))
+  const rate = (v: Variant) => med(v, (r) => r.deliveriesPerSec)
+  const ratio = rate('roomcast') / rate('socketio')
+  console.log(
+    `\n${nodes} node${nodes > 1 ? 's' : ''}: roomcast ÷ Socket.IO deliveries/s ${ratio.toFixed(2)}×`,
+  )
+  console.log(
+    'variant    deliveries/s  burst %  CPU µs/delivery  p50 ms  p99 ms  cross p99  hop p99' +
+      '  steady %  room msgs/node  one-node room msgs/node',
+  )
+  for (const variant of VARIANTS) {
+    const list = results.get(variant) ?? []
+    const last = list[list.length - 1]
+    console.log(
+      `${variant.padEnd(10)} ${rate(variant).toFixed(0).padStart(12)}` +
+        `  ${fmt(
+          med(variant, (r) => r.burstDeliveredPct),
+          1,
+        ).padStart(7)}` +
+        `  ${fmt(
+          med(variant, (r) => r.cpuUsPerDelivery),
+          2,
+        ).padStart(15)}` +
+        `  ${fmt(
+          med(variant, (r) => r.p50),
+          2,
+        ).padStart(6)}` +
+        `  ${fmt(
+          med(variant, (r) => r.p99),
+          2,
+        ).padStart(6)}` +
+        `  ${fmt(
+          med(variant, (r) => r.crossP99),
+          2,
+        ).padStart(9)}` +
+        `  ${fmt(
+          med(variant, (r) => r.hopP99),
+          2,
+        ).padStart(7)}` +
+        `  ${fmt(
+          med(variant, (r) => r.steadyDeliveredPct),
+          1,
+        ).padStart(8)}` +
+        `  ${perNode(last?.roomPerNode ?? []).padStart(14)}` +
+        `  ${(nodes > 1 ? perNode(last?.soloPerNode ?? []) : '-').padStart(23)}`,
+    )
+  }
+}
+
+export async function cluster(): Promise<void> {
+  console.log(
+    `\ncluster: ${CLIENTS} clients spread over 1..n nodes, one room, node 0 publishes ~100 B JSON; ` +
+      `latency at ${RATE}/s for ${SECONDS} s, throughput in bursts of ${BURST} (${PER_TURN}/turn); ` +
+      `median of ${RUNS} runs, pinned: ${pin} (servers on core ${SERVER_CORE}, load and redis on core ${LOAD_CORE})`,
+  )
+  console.log(
+    'cross p99: clients on nodes other than the publisher; hop p99: publish → arrival at the other ' +
+      "nodes' Redis subscribers; msgs/node: Redis messages each node received per broadcast " +
+      '(node 0 first; the one-node room lives on the last node)',
+  )
+  let server: BenchRedis | undefined
+  let redis: Redis | undefined
+  try {
+    server = await startRedis(LOAD_CORE)
+    redis = createClient({ url: server.url })
+    redis.on('error', () => {})
+    await redis.connect()
+    for (const nodes of NODES) {
+      const results = new Map<Variant, Result[]>(VARIANTS.map((v) => [v, []]))
+      for (let run = 0; run < RUNS; run++) {
+        for (const variant of VARIANTS) {
+          results.get(variant)?.push(await measure(variant, nodes, redis, server.url))
+        }
+      }
+      report(nodes, results)
+    }
+  } finally {
+    redis?.destroy()
+    await server?.stop()
+  }
+}
