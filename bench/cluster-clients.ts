@@ -17,6 +17,8 @@ let all = new Float64Array(0)
 let cross = new Float64Array(0)
 let kept = 0
 let keptCross = 0
+/** Broadcast index → its earliest arrival at a client of another node (steady rounds only). */
+let firstCross = new Map<number, number>()
 let finish: (() => void) | undefined
 
 function onMessage(text: string, node: number): void {
@@ -27,9 +29,14 @@ function onMessage(text: string, node: number): void {
   delivered++
   last = now()
   if (delivered % stride === 0) {
-    const latency = last - Number(/"t":([\d.]+)/.exec(text)?.[1])
+    const stamp = /"i":(\d+),"t":([\d.]+)/.exec(text)
+    const latency = last - Number(stamp?.[2])
     if (kept < all.length) all[kept++] = latency
-    if (node !== PUBLISHER && keptCross < cross.length) cross[keptCross++] = latency
+    if (node !== PUBLISHER && keptCross < cross.length) {
+      cross[keptCross++] = latency
+      const i = Number(stamp?.[1])
+      if (stride === 1 && !firstCross.has(i)) firstCross.set(i, latency)
+    }
   }
   if (delivered === expected) finish?.()
 }
@@ -46,6 +53,7 @@ process.on('message', (command: Command) => {
   delivered = 0
   kept = 0
   keptCross = 0
+  firstCross = new Map()
   stride = Math.max(command.stride, Math.ceil(expected / MAX_SAMPLES))
   all = new Float64Array(Math.ceil(expected / stride))
   cross = new Float64Array(Math.ceil(expected / stride))
@@ -55,6 +63,7 @@ process.on('message', (command: Command) => {
     clearTimeout(timer)
     finish = undefined
     const crossNode = percentiles(cross, keptCross)
+    const first = percentiles(Float64Array.from(firstCross.values()), firstCross.size)
     process.send?.({
       ev: 'done',
       delivered,
@@ -62,6 +71,7 @@ process.on('message', (command: Command) => {
       ...percentiles(all, kept),
       crossP50: crossNode.p50,
       crossP99: crossNode.p99,
+      firstCrossP99: first.p99,
     })
     // Whatever comes after the deadline is not this run's.
     expected = delivered

@@ -30,6 +30,8 @@ interface Result {
   p50: number
   p99: number
   crossP99: number
+  /** p99 over broadcasts of the first arrival at a client of another node. */
+  firstCrossP99: number
   steadyDeliveredPct: number
   /** p99 publish→arrival at the other nodes' Redis subscribers. */
   hopP99: number
@@ -182,6 +184,7 @@ async function measure(
       p50: steady.p50 as number,
       p99: steady.p99 as number,
       crossP99: nodes > 1 ? (steady.crossP99 as number) : Number.NaN,
+      firstCrossP99: nodes > 1 ? (steady.firstCrossP99 as number) : Number.NaN,
       steadyDeliveredPct: (100 * (steady.delivered as number)) / (CLIENTS * count),
       hopP99: nodes > 1 ? Math.max(...remoteHops) : Number.NaN,
       roomPerNode: used.map(
@@ -209,7 +212,7 @@ function report(nodes: number, results: Map<Variant, Result[]>): void {
     `\n${nodes} node${nodes > 1 ? 's' : ''}: roomcast ÷ Socket.IO deliveries/s ${ratio.toFixed(2)}×`,
   )
   console.log(
-    'variant    deliveries/s  burst %  CPU µs/delivery  p50 ms  p99 ms  cross p99  hop p99' +
+    'variant    deliveries/s  burst %  CPU µs/delivery  p50 ms  p99 ms  cross p99  first p99  hop p99' +
       '  steady %  room msgs/node  one-node room msgs/node',
   )
   for (const variant of VARIANTS) {
@@ -258,7 +261,8 @@ export async function cluster(): Promise<void> {
       `median of ${RUNS} runs, pinned: ${pin} (servers on core ${SERVER_CORE}, load and redis on core ${LOAD_CORE})`,
   )
   console.log(
-    'cross p99: clients on nodes other than the publisher; hop p99: publish → arrival at the other ' +
+    'cross p99: clients on nodes other than the publisher; first p99: per broadcast, its first ' +
+      'arrival at such a client; hop p99: publish → arrival at the other ' +
       "nodes' Redis subscribers; msgs/node: Redis messages each node received per broadcast " +
       '(node 0 first; the one-node room lives on the last node)',
   )

@@ -123,7 +123,7 @@ export interface WebSocketOptions {
    * a cluster adapter (`roomcast/redis`) spreads rooms and broadcasts over nodes.
    */
   adapter?: Adapter
-  /** Bound on cluster-wide requests (ms); nodes that miss it are listed as errors. @default 5000 */
+  /** Bound on cluster-wide requests (ms); nodes that miss it are listed as errors. @default the adapter's (5000) */
   requestTimeout?: number
   onConnection?: (conn: WSConnection) => void
   onClose?: (conn: WSConnection, code: number, reason: string) => void
@@ -161,7 +161,7 @@ export interface ResolvedOptions {
   maxJsonDepth: number
   maxJsonKeys: number
   adapter: Adapter | undefined
-  requestTimeout: number
+  requestTimeout: number | undefined
   onConnection: WebSocketOptions['onConnection']
   onClose: WebSocketOptions['onClose']
   onError: WebSocketOptions['onError']
@@ -184,7 +184,6 @@ export const defaultOptions = {
   maxLifetime: 0,
   maxJsonDepth: 64,
   maxJsonKeys: 10_000,
-  requestTimeout: 5_000,
 } as const satisfies WebSocketOptions
 
 export interface ResolvedRateLimit {
@@ -432,10 +431,10 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
     maxJsonDepth: count('maxJsonDepth', options.maxJsonDepth, { min: 1 }),
     maxJsonKeys: count('maxJsonKeys', options.maxJsonKeys, { min: 0 }),
     adapter: resolveAdapter(options.adapter),
-    requestTimeout: count('requestTimeout', options.requestTimeout, {
-      min: 1,
-      max: MAX_TIMER_DELAY,
-    }),
+    requestTimeout:
+      options.requestTimeout === undefined
+        ? undefined
+        : count('requestTimeout', options.requestTimeout, { min: 1, max: MAX_TIMER_DELAY }),
     onConnection: optionalFunction(options, 'onConnection'),
     onClose: optionalFunction(options, 'onClose'),
     onError: optionalFunction(options, 'onError'),

@@ -27,7 +27,7 @@ import {
   toAnyPayload,
 } from './broadcast-forms.js'
 import { BroadcastOperator, type Excluded } from './broadcast-operator.js'
-import { CloseCode } from './close-codes.js'
+import { CloseCode, isSendableCloseCode } from './close-codes.js'
 import { createSubscriberRegistry, type SubscriberRegistry } from './cluster/subscriber-registry.js'
 import type { SubscriberDefinition, SubscriberOptions } from './cluster/subscribers.js'
 import { Connection, type ConnectionHost } from './connection.js'
@@ -207,9 +207,9 @@ export class RoomcastServer {
    * wildcard (`/files/*`, `*`). The most specific route wins.
    * @throws {RoomcastError} `ERR_DUPLICATE_ROUTE` or `ERR_INVALID_ROUTE`.
    */
-  on(path: string, handler: RouteHandler): this
   /** Server events: `'error'` (adapter failures) and `'presence'` (cluster-wide presence). */
   on<E extends keyof ServerEvents>(event: E, listener: ServerEvents[E]): this
+  on(path: string, handler: RouteHandler): this
   on(path: string, handler: RouteHandler | ServerEvents[keyof ServerEvents]): this {
     if (typeof handler !== 'function') throw new TypeError('Route handler must be a function')
     if (path === 'error' || path === 'presence') {
@@ -526,6 +526,9 @@ export class RoomcastServer {
     code: number = CloseCode.Normal,
     reason = '',
   ): Promise<ClusterReply<number>> {
+    if (!isSendableCloseCode(code)) {
+      throw new RoomcastError(ErrorCode.InvalidCloseCode, `Close code ${code} cannot be sent`)
+    }
     const query = { kind: 'disconnect', target: wireTarget(target), code, reason } as const
     return merge(await this.#request(query), 0, (a, b) => a + b)
   }

@@ -1,6 +1,7 @@
 /** Faults of a three-node cluster over a real redis-server: Redis stopped and back, a node gone. */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { isDeepStrictEqual } from 'node:util'
 import { ClusterAdapter } from '../src/adapter/cluster.ts'
 import { AdapterError, ErrorCode, type RoomcastServer } from '../src/index.ts'
 import { createRedisTransport } from '../src/redis.ts'
@@ -183,14 +184,14 @@ describe('Redis stopped and started again', () => {
     for (const node of c.nodes) {
       await until(
         async () => (await node.wss.presence('during')).map((e) => e.userId).sort(),
-        (users) => JSON.stringify(users) === '["ua","uc"]',
+        (users) => isDeepStrictEqual(users, ['ua', 'uc']),
         'presence of a room joined during the outage',
       )
     }
     for (const node of c.nodes) {
       await until(
         async () => (await node.wss.presence('before')).map((e) => e.userId).sort(),
-        (users) => JSON.stringify(users) === '["ua","ub","uc"]',
+        (users) => isDeepStrictEqual(users, ['ua', 'ub', 'uc']),
         'presence without the user who left during the outage',
       )
       const ub2 = node.presence.filter((e) => e.userId === 'ub2')
@@ -327,7 +328,7 @@ describe('a node that is gone', () => {
       const node = c.nodes[i]
       await eventually(() => wss.health().nodes === 2, `node ${i} dropped node 2`, 1000)
       await eventually(
-        () => node?.presence.some((e) => JSON.stringify(e) === JSON.stringify(leave)) === true,
+        () => node?.presence.some((e) => isDeepStrictEqual(e, leave)) === true,
         `node ${i} saw u2 leave`,
       )
       const entries = await wss.presence('room')

@@ -1,6 +1,7 @@
 /** Three roomcast servers in one process over one real redis-server: broadcasts, queries, presence. */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { isDeepStrictEqual } from 'node:util'
 import { createClient } from 'redis'
 import { defineSubscriber, WebSocketService } from '../src/index.ts'
 import { createEmitter, createRedisAdapter, type RedisClient } from '../src/redis.ts'
@@ -304,7 +305,13 @@ describe('presence across nodes', () => {
       { userId: 'u1', nodes: { [`${n0}`]: 2, [`${n1}`]: 1 } },
       { userId: 'u2', nodes: { [`${n2}`]: 1 } },
     ]
-    for (const node of c.nodes) assert.deepEqual(sorted(await node.wss.presence('p')), expected)
+    for (const node of c.nodes) {
+      await until(
+        async () => sorted(await node.wss.presence('p')),
+        (view) => isDeepStrictEqual(view, expected),
+        'every connection counted on every node',
+      )
+    }
 
     // Connections go one by one; u1 stays online until the last.
     u1a.client.close()
@@ -316,7 +323,7 @@ describe('presence across nodes', () => {
     for (const node of c.nodes) {
       await until(
         async () => sorted(await node.wss.presence('p')),
-        (view) => JSON.stringify(view) === JSON.stringify(partial),
+        (view) => isDeepStrictEqual(view, partial),
         'u1 down to one connection on node 0',
       )
     }

@@ -41,7 +41,6 @@ describe('defaults', () => {
       maxLifetime: 0,
       maxJsonDepth: 64,
       maxJsonKeys: 10_000,
-      requestTimeout: 5_000,
     })
   })
 

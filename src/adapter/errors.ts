@@ -15,8 +15,4 @@ export type AdapterErrorCode = (typeof AdapterErrorCode)[keyof typeof AdapterErr
 export class AdapterError extends RoomcastError {
   override name = 'AdapterError'
   declare readonly code: AdapterErrorCode
-
-  constructor(code: AdapterErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options)
-  }
 }

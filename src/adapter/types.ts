@@ -143,7 +143,8 @@ export interface Adapter {
   /** Asks every live node; the result is partial, never all-or-nothing. */
   request<K extends ClusterQuery['kind']>(
     query: Extract<ClusterQuery, { kind: K }>,
-    timeout: number,
+    /** Overrides the adapter's own default (ms). */
+    timeout?: number,
   ): Promise<ClusterResult<ClusterAnswers[K]>>
   /** A custom message to every node, this one included. */
   publish(channel: string, message: unknown): Promise<void>

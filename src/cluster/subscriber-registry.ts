@@ -1,7 +1,6 @@
 /** The subscriber registry: which subscribers a message reaches, in what order, and what became of each. */
 import { toError } from '../errors.js'
 import {
-  type ChannelPredicate,
   defineSubscriber,
   isSubscriberDefinition,
   type NoExtra,

@@ -83,6 +83,11 @@ async function numsub(client: RedisClient, channels: string[]): Promise<Record<s
   return { ...(await client.pubSubNumSub(channels)) }
 }
 
+/** An object with its keys in one order, so two of them compare as JSON. */
+function byKey(entries: Array<[string, number]>): Record<string, number> {
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+}
+
 /** `size` servers on 127.0.0.1, each with its own adapter on `url`, all knowing each other. */
 export async function redisCluster(
   url: string,
@@ -158,7 +163,7 @@ export async function redisCluster(
       }
       for (const user of users) add(channels.user(user))
     }
-    const wanted = Object.fromEntries([...expected].sort())
+    const wanted = byKey([...expected])
     await until(
       async () => {
         // Every room, user and connection channel Redis holds for this prefix, with its subscribers.
@@ -166,7 +171,7 @@ export async function redisCluster(
         const scoped = held.filter((c) => /^:(room|user|conn):/.test(c.slice(prefix.length)))
         const counts = await numsub(observer, [...new Set([...scoped, ...expected.keys()])])
         const nonZero = Object.entries(counts).filter(([, n]) => n > 0)
-        return Object.fromEntries(nonZero.sort(([a], [b]) => (a < b ? -1 : 1)))
+        return byKey(nonZero)
       },
       (held) => JSON.stringify(held) === JSON.stringify(wanted),
       'redis holds exactly the channels the nodes need',
