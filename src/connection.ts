@@ -16,6 +16,7 @@ import { TokenBucket } from './message/rate-limit.js'
 import type { BackpressurePolicy, Compression, ResolvedRateLimit } from './options.js'
 import { type Payload, toJsonPayload, toPayload } from './payload.js'
 import { assertRoomName } from './rooms.js'
+import { SendStatus } from './send-status.js'
 import { StartupQueue } from './startup-queue.js'
 import type { StatsCounter } from './stats.js'
 import type { LivenessPolicy, SweepTarget } from './sweep.js'
@@ -177,7 +178,21 @@ export class Connection implements WSConnection, SweepTarget {
    * `maxBackpressure` with policy `'drop'`) or closed for backpressure.
    */
   sendPayload(payload: Payload, volatile = false): boolean {
-    if (this.#socket.readyState !== OPEN) return false
+    const status = this.writePayload(payload, volatile)
+    return status === SendStatus.Sent || status === SendStatus.Buffered
+  }
+
+  trySend(data: SendData): SendStatus {
+    return this.writePayload(toPayload(data), false)
+  }
+
+  tryJson(value: unknown): SendStatus {
+    return this.writePayload(toJsonPayload(value), false)
+  }
+
+  /** Writes an encoded payload and says what became of it. */
+  writePayload(payload: Payload, volatile: boolean): SendStatus {
+    if (this.#socket.readyState !== OPEN) return SendStatus.Closed
     const host = this.#host
     // Bytes written since the last flush are held on purpose (coalescing), not by a slow
     // client: only what earlier flushes left unsent measures backpressure.
@@ -193,17 +208,17 @@ export class Connection implements WSConnection, SweepTarget {
     else this.#socket.send(payload.data, { binary: payload.binary })
     host.stats.messagesOut++
     host.stats.bytesOut += payload.data.length
-    if (after > host.maxBackpressure / 2 && this.#batched.socket.writableNeedDrain)
-      this.#awaitDrain()
-    return true
+    if (after <= host.maxBackpressure / 2) return SendStatus.Sent
+    if (this.#batched.socket.writableNeedDrain) this.#awaitDrain()
+    return SendStatus.Buffered
   }
 
-  #drop(): false {
+  #drop(): SendStatus {
     this.#host.stats.messagesDropped++
-    return false
+    return SendStatus.Dropped
   }
 
-  #overLimit(): false {
+  #overLimit(): SendStatus {
     if (this.#host.backpressurePolicy === 'drop') return this.#drop()
     this.#host.stats.closedForBackpressure++
     // The close frame queues behind the backlog: a client that never reads it is cut off
@@ -212,7 +227,7 @@ export class Connection implements WSConnection, SweepTarget {
     setTimeout(() => {
       if (this.#roomsAtClose === undefined) this.terminate()
     }, this.#host.closeTimeout).unref()
-    return false
+    return SendStatus.Closed
   }
 
   /** Emits `drain` once the socket has written everything out. */

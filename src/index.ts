@@ -97,6 +97,7 @@ export type {
   WebSocketOptions,
 } from './options.js'
 export type { RouteDefinition } from './route-object.js'
+export { SendStatus } from './send-status.js'
 export {
   type BroadcastExclude,
   type ClusterReply,

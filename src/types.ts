@@ -1,6 +1,7 @@
 /** Public shapes shared across modules: the connection, its events, handlers, logger. */
 import type { IncomingMessage } from 'node:http'
 import type { ConnectionBroadcastOptions } from './broadcast-forms.js'
+import type { SendStatus } from './send-status.js'
 
 /** What `conn.send()` accepts. Objects go through `conn.json()`. */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView
@@ -71,6 +72,13 @@ export interface WSConnection {
   send(data: SendData): boolean
   /** Sends `JSON.stringify(value)` as a text message; same return as `send()`. */
   json(value: unknown): boolean
+  /**
+   * `send()` that says what happened: `'sent'`, `'buffered'` (queued past
+   * half of `maxBackpressure`: slow down), `'dropped'` or `'closed'`.
+   */
+  trySend(data: SendData): SendStatus
+  /** `json()` that returns a {@link SendStatus}. */
+  tryJson(value: unknown): SendStatus
   /**
    * Starts the closing handshake. Reasons are cut to 123 UTF-8 bytes.
    * @default code 1000

@@ -144,3 +144,50 @@ describe('a burst to a client that reads', () => {
     }
   })
 })
+
+describe('trySend / tryJson say what happened', () => {
+  /** Sends 8 KiB messages, 20 per event-loop turn, to a client that stopped reading. */
+  async function statuses(policy: BackpressurePolicy): Promise<string[]> {
+    const h = await harness({
+      maxBackpressure: LIMIT,
+      backpressurePolicy: policy,
+      closeTimeout: 100,
+    })
+    const slow = await h.open()
+    rawSocketOf(slow.client.ws).pause()
+    const seen: string[] = []
+    try {
+      for (let i = 0; i < MESSAGES; i++) {
+        const status = slow.conn.trySend(BODY)
+        if (seen.at(-1) !== status) seen.push(status)
+        if (status === 'dropped' || status === 'closed') break
+        if (i % 20 === 19) await new Promise((resolve) => setImmediate(resolve))
+      }
+      return seen
+    } finally {
+      await h.close()
+    }
+  }
+
+  test("policy 'drop': sent, then buffered past half the limit, then dropped", async () => {
+    assert.deepEqual(await statuses('drop'), ['sent', 'buffered', 'dropped'])
+  })
+
+  test("policy 'close': sent, buffered, then closed", async () => {
+    assert.deepEqual(await statuses('close'), ['sent', 'buffered', 'closed'])
+  })
+
+  test("a closed connection answers 'closed'; send() keeps seed 000's false", async () => {
+    const h = await harness()
+    try {
+      const pair = await h.open()
+      assert.equal(pair.conn.tryJson({ ok: true }), 'sent')
+      pair.conn.close()
+      assert.equal(pair.conn.tryJson({ ok: true }), 'closed')
+      assert.equal(pair.conn.trySend('late'), 'closed')
+      assert.equal(pair.conn.send('late'), false)
+    } finally {
+      await h.close()
+    }
+  })
+})
