@@ -2,7 +2,8 @@
 import { toError } from './errors.js'
 import type { Logger } from './types.js'
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** A promise or any object with a `then` method: what `await` would wait for. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&

@@ -50,6 +50,7 @@ export {
   type SubscriberMiddleware,
   type SubscriberOptions,
 } from './cluster/subscribers.js'
+export type { ClusterReply, ClusterTarget } from './cluster-queries.js'
 export { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
 export type { ConnectMiddleware, WebSocketAwareRequest } from './http-middleware.js'
 export type {
@@ -100,8 +101,6 @@ export type { RouteDefinition } from './route-object.js'
 export { SendStatus } from './send-status.js'
 export {
   type BroadcastExclude,
-  type ClusterReply,
-  type ClusterTarget,
   createWebSocket,
   RoomcastServer,
   type ServerEvents,

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http'
 import { invokeHook } from './hooks.js'
 import type { ResponseRule } from './message/message-handler.js'
 import type { AuthResult, PerMessageDeflateOptions, RateLimitOptions } from './options.js'
+import { assertRoomName } from './rooms.js'
 import type { WSConnection } from './types.js'
 
 /** A route registered with `wss.route()`; `In` is what `onMessage` receives. */
@@ -64,6 +65,7 @@ export function assertRouteDefinition(value: unknown): asserts value is RouteDef
       throw new TypeError(`route ${def.pattern}: ${key} must be a function`)
     }
   }
+  if (def.defaultRoom !== undefined) assertRoomName(def.defaultRoom)
   if (def.responses !== undefined) {
     if (!Array.isArray(def.responses))
       throw new TypeError(`route ${def.pattern}: responses must be an array`)

@@ -10,14 +10,9 @@ import type {
   Adapter,
   AdapterHealth,
   AdapterHost,
-  ClusterAnswers,
-  ClusterQuery,
-  ClusterResult,
   ConnectionInfo,
-  NodeError,
   PresenceEntry,
   PresenceEvent,
-  WireTarget,
 } from './adapter/types.js'
 import type { BroadcastTarget } from './broadcast.js'
 import {
@@ -27,16 +22,17 @@ import {
   toAnyPayload,
 } from './broadcast-forms.js'
 import { BroadcastOperator, type Excluded } from './broadcast-operator.js'
-import { CloseCode, isSendableCloseCode } from './close-codes.js'
+import { CloseCode } from './close-codes.js'
 import { createSubscriberRegistry, type SubscriberRegistry } from './cluster/subscriber-registry.js'
 import type { SubscriberDefinition, SubscriberOptions } from './cluster/subscribers.js'
+import { ClusterQueries, type ClusterReply, type ClusterTarget } from './cluster-queries.js'
 import { Connection, type ConnectionHost } from './connection.js'
 import { ErrorCode, MaxRoomsExceededError, RoomcastError, toError } from './errors.js'
 import { writeRejection } from './handshake.js'
 import { invokeHook, logSafely } from './hooks.js'
 import { type ConnectMiddleware, createUpgradeMiddleware } from './http-middleware.js'
 import { ListenerRegistry } from './listeners.js'
-import type { ControllerRoute } from './message/controller-types.js'
+import type { ControllerRoute, DispatchDeps } from './message/controller-types.js'
 import { ControllerRouter } from './message/controllers.js'
 import {
   type ControllerDispatch,
@@ -61,6 +57,7 @@ import { WriteBatch } from './write-batch.js'
 export type BroadcastExclude = WSConnection | string
 
 type AttachableServer = HttpServer | HttpsServer
+type ServerDispatchDeps = DispatchDeps<WSConnection, RoomcastServer>
 
 /** Server-level events (names never start with "/", so they cannot be routes). */
 export interface ServerEvents {
@@ -69,19 +66,6 @@ export interface ServerEvents {
   /** A user came online in a room (first connection anywhere) or went fully offline there. */
   presence: (event: PresenceEvent) => void
 }
-
-/** A cluster-wide answer, merged over nodes, with the nodes that did not answer. */
-export interface ClusterReply<T> {
-  value: T
-  /** Nodes that answered, this one included. */
-  nodes: number
-  errors: NodeError[]
-  /** `true` when some live node did not answer in time. */
-  partial: boolean
-}
-
-/** Who a cluster-wide query or action applies to. */
-export type ClusterTarget = Pick<WireTarget, 'rooms' | 'users' | 'ids' | 'except'>
 
 /** What `wss.health()` reports. */
 export interface ServerHealth extends AdapterHealth {
@@ -138,6 +122,7 @@ export class RoomcastServer {
   #hasControllers = false
   #serverMessageHandler: ReturnType<typeof createMessageHandler> | undefined
   readonly #subscribers: SubscriberRegistry<{ server: RoomcastServer }>
+  readonly #cluster: ClusterQueries
   readonly #stats = new StatsCounter()
   readonly #sweep: ReturnType<typeof createSweep>
   readonly #attached = new Map<AttachableServer, UpgradeListener>()
@@ -174,6 +159,7 @@ export class RoomcastServer {
     })
     this.#adapter = resolved.adapter ?? new MemoryAdapter()
     this.#host = this.#createHost()
+    this.#cluster = new ClusterQueries(this.#adapter, resolved.requestTimeout)
     this.#ready = Promise.resolve(this.#adapter.init(this.#adapterHost())).catch((error: unknown) =>
       this.#adapterError(toError(error)),
     )
@@ -202,13 +188,13 @@ export class RoomcastServer {
     })
   }
 
+  /** Server events: `'error'` (adapter failures) and `'presence'` (cluster-wide presence). */
+  on<E extends keyof ServerEvents>(event: E, listener: ServerEvents[E]): this
   /**
    * Registers a route: exact (`/chat`), with parameters (`/chat/:room`) or a
    * wildcard (`/files/*`, `*`). The most specific route wins.
    * @throws {RoomcastError} `ERR_DUPLICATE_ROUTE` or `ERR_INVALID_ROUTE`.
    */
-  /** Server events: `'error'` (adapter failures) and `'presence'` (cluster-wide presence). */
-  on<E extends keyof ServerEvents>(event: E, listener: ServerEvents[E]): this
   on(path: string, handler: RouteHandler): this
   on(path: string, handler: RouteHandler | ServerEvents[keyof ServerEvents]): this {
     if (typeof handler !== 'function') throw new TypeError('Route handler must be a function')
@@ -250,6 +236,7 @@ export class RoomcastServer {
       transformRawData: def.transformRawData,
       responses: def.responses,
       controllers: this.#dispatchToControllers,
+      controllersActive: () => this.#hasControllers,
       onMessage: def.onMessage,
       fail,
       replyDropped: () => this.#stats.repliesDropped++,
@@ -481,56 +468,44 @@ export class RoomcastServer {
   }
 
   /** Open connections on every node. */
-  async countConnections(): Promise<ClusterReply<number>> {
-    return merge(await this.#request({ kind: 'count' }), 0, (a, b) => a + b)
+  countConnections(): Promise<ClusterReply<number>> {
+    return this.#cluster.countConnections()
   }
 
   /** Rooms with members on any node. */
-  async fetchRooms(): Promise<ClusterReply<string[]>> {
-    const reply = await this.#request({ kind: 'rooms' })
-    const merged = merge(reply, [] as string[], (a, b) => [...a, ...b])
-    return { ...merged, value: [...new Set(merged.value)] }
+  fetchRooms(): Promise<ClusterReply<string[]>> {
+    return this.#cluster.fetchRooms()
   }
 
   /** The connections a target selects, on every node; without one, all of them. */
-  async fetchConnections(target: ClusterTarget = {}): Promise<ClusterReply<ConnectionInfo[]>> {
-    const reply = await this.#request({ kind: 'fetch', target: wireTarget(target) })
-    return merge(reply, [] as ConnectionInfo[], (a, b) => [...a, ...b])
+  fetchConnections(target?: ClusterTarget): Promise<ClusterReply<ConnectionInfo[]>> {
+    return this.#cluster.fetchConnections(target)
   }
 
   fetchRoomMembers(room: string): Promise<ClusterReply<ConnectionInfo[]>> {
     assertRoomName(room)
-    return this.fetchConnections({ rooms: [room] })
+    return this.#cluster.fetchConnections({ rooms: [room] })
   }
 
   fetchUserConnections(userId: string): Promise<ClusterReply<ConnectionInfo[]>> {
-    return this.fetchConnections({ users: [userId] })
+    return this.#cluster.fetchConnections({ users: [userId] })
   }
 
   /** Makes the connections a target selects join `rooms`, wherever they are. @returns how many. */
-  async joinRooms(target: ClusterTarget, rooms: string[]): Promise<ClusterReply<number>> {
-    for (const room of rooms) assertRoomName(room)
-    const reply = await this.#request({ kind: 'join', target: wireTarget(target), rooms })
-    return merge(reply, 0, (a, b) => a + b)
+  joinRooms(target: ClusterTarget, rooms: string[]): Promise<ClusterReply<number>> {
+    return this.#cluster.joinRooms(target, rooms)
   }
 
-  async leaveRooms(target: ClusterTarget, rooms: string[]): Promise<ClusterReply<number>> {
-    for (const room of rooms) assertRoomName(room)
-    const reply = await this.#request({ kind: 'leave', target: wireTarget(target), rooms })
-    return merge(reply, 0, (a, b) => a + b)
+  leaveRooms(target: ClusterTarget, rooms: string[]): Promise<ClusterReply<number>> {
+    return this.#cluster.leaveRooms(target, rooms)
   }
 
-  /** Closes the connections a target selects, wherever they are. @returns how many. */
-  async disconnect(
-    target: ClusterTarget,
-    code: number = CloseCode.Normal,
-    reason = '',
-  ): Promise<ClusterReply<number>> {
-    if (!isSendableCloseCode(code)) {
-      throw new RoomcastError(ErrorCode.InvalidCloseCode, `Close code ${code} cannot be sent`)
-    }
-    const query = { kind: 'disconnect', target: wireTarget(target), code, reason } as const
-    return merge(await this.#request(query), 0, (a, b) => a + b)
+  /**
+   * Closes the connections a target selects, wherever they are (`{ all: true }` for every one).
+   * @throws {RoomcastError} `ERR_INVALID_CLOSE_CODE`. @throws {TypeError} for a malformed target.
+   */
+  disconnect(target: ClusterTarget, code?: number, reason?: string): Promise<ClusterReply<number>> {
+    return this.#cluster.disconnect(target, code, reason)
   }
 
   /** Closes every connection of a user, on every node. */
@@ -612,12 +587,26 @@ export class RoomcastServer {
   /** Controllers for route objects and `on()` routes; `fallthrough` leaves unknown messages to `onMessage`. */
   readonly #dispatchToControllers: ControllerDispatch = (conn, message, fallthrough) => {
     if (!this.#hasControllers) return false
-    return this.#controllers.dispatch(conn, message, {
+    this.#dispatchDeps ??= this.#createDispatchDeps()
+    return this.#controllers.dispatch(conn, message, this.#dispatchDeps[fallthrough ? 1 : 0])
+  }
+
+  /** What controllers get, built once: without and with `fallthrough`. */
+  #dispatchDeps: [ServerDispatchDeps, ServerDispatchDeps] | undefined
+
+  #createDispatchDeps(): [ServerDispatchDeps, ServerDispatchDeps] {
+    const base = {
       server: this,
-      fallthrough,
-      reportError: (c, error) => this.#reportError(c as Connection, error),
-      replyDropped: () => this.#stats.repliesDropped++,
-    })
+      reportError: (conn: WSConnection, error: Error) =>
+        this.#reportError(conn as Connection, error),
+      replyDropped: () => {
+        this.#stats.repliesDropped++
+      },
+    }
+    return [
+      { ...base, fallthrough: false },
+      { ...base, fallthrough: true },
+    ]
   }
 
   /** The message listener `on()` routes get once controllers exist: safe JSON, then controllers. */
@@ -627,6 +616,7 @@ export class RoomcastServer {
       transformRawData: undefined,
       responses: undefined,
       controllers: this.#dispatchToControllers,
+      controllersActive: () => true,
       onMessage: undefined,
       fail: (conn, error) => this.#reportError(conn as Connection, error),
       replyDropped: () => this.#stats.repliesDropped++,
@@ -685,13 +675,6 @@ export class RoomcastServer {
     return this.#adapter.broadcast(target, payload, accept)
   }
 
-  /** What the adapter may do here: deliver to, describe and act on local connections by id. */
-  #request<K extends ClusterQuery['kind']>(
-    query: Extract<ClusterQuery, { kind: K }>,
-  ): Promise<ClusterResult<ClusterAnswers[K]>> {
-    return this.#adapter.request(query, this.#options.requestTimeout)
-  }
-
   #adapterError(error: Error): void {
     if (this.#events.count('error') === 0) {
       logSafely(this.#options.logger, 'error', 'roomcast: adapter error', error)
@@ -706,6 +689,7 @@ export class RoomcastServer {
     void this.#subscribers.dispatch(channel, message, { server: this })
   }
 
+  /** What the adapter may do here: deliver to, describe and act on local connections by id. */
   #adapterHost(): AdapterHost {
     const connections = this.#connections
     return {
@@ -738,7 +722,7 @@ export class RoomcastServer {
     return new BroadcastOperator((target, payload) => this.#fanOut(target, payload))
   }
 
-  /** The one place connections touch membership: a later adapter replaces these. */
+  /** The one place connections touch membership, which the adapter holds. */
   #createHost(): ConnectionHost {
     const options = this.#options
     const adapter = this.#adapter
@@ -774,21 +758,6 @@ export class RoomcastServer {
       },
     }
   }
-}
-
-function wireTarget(target: ClusterTarget): WireTarget {
-  if (typeof target !== 'object' || target === null) {
-    throw new TypeError('A cluster target is an object: { rooms?, users?, ids?, except? }')
-  }
-  const { rooms, users, ids, except } = target
-  return { rooms, users, ids, except }
-}
-
-/** Folds per-node answers into one value. */
-function merge<T>(result: ClusterResult<T>, initial: T, add: (a: T, b: T) => T): ClusterReply<T> {
-  let value = initial
-  for (const answer of result.answers.values()) value = add(value, answer)
-  return { value, nodes: result.answers.size, errors: result.errors, partial: result.partial }
 }
 
 /**

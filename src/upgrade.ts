@@ -70,6 +70,10 @@ async function authorize(
     }
     if (!result) return 'rejected'
     if (typeof result !== 'object') continue
+    if (result.userId !== undefined && typeof result.userId !== 'string') {
+      onThrow(name, new TypeError(`${name} returned a userId that is not a string`))
+      return 'rejected'
+    }
     identity = {
       ...identity,
       ...result,

@@ -106,6 +106,8 @@ export class ClusterAdapter extends MemoryAdapter {
       this.#interest.add(channel)
     }
     await this.#interest.flush()
+    // Closed while subscribing: never start heartbeats for a node that already left.
+    if (this.#closing !== undefined) return
     this.#started = true
     this.#nodes.start(this.#nodeId)
     const status = this.#transport.status
@@ -371,7 +373,9 @@ export class ClusterAdapter extends MemoryAdapter {
     this.#bus.mute()
     this.#requests.closeAll('adapter closed')
     await this.#nodes.stop()
-    if (this.#options.ownsTransport) await this.#transport.close()
-    else await this.#interest.clear()
+    if (this.#options.ownsTransport) {
+      this.#interest.stop()
+      await this.#transport.close()
+    } else await this.#interest.clear()
   }
 }

@@ -5,6 +5,9 @@
  */
 import type { Transport } from './transport.js'
 
+/** How long to wait before trying a refused subscription change again (ms). */
+const RETRY_DELAY = 1000
+
 export class Interest {
   readonly #transport: Transport
   readonly #onError: (error: unknown) => void
@@ -16,6 +19,8 @@ export class Interest {
   #dirty = new Set<string>()
   #scheduled = false
   #closed = false
+  /** A retry after a refused change while the bus is up (a bus coming back flushes anyway). */
+  #retry: NodeJS.Timeout | undefined
 
   constructor(transport: Transport, onError: (error: unknown) => void) {
     this.#transport = transport
@@ -56,8 +61,14 @@ export class Interest {
   }
 
   /** Stops tracking and drops every held channel (for a transport that stays the user's). */
-  async clear(): Promise<void> {
+  /** Stops tracking: nothing is sent any more. */
+  stop(): void {
     this.#closed = true
+    clearTimeout(this.#retry)
+  }
+
+  async clear(): Promise<void> {
+    this.stop()
     const held = [...this.#held]
     this.#held.clear()
     this.#wanted.clear()
@@ -76,7 +87,12 @@ export class Interest {
         else this.#held.add(channel)
         this.#dirty.add(channel)
       }
-      if (!this.#closed) this.#onError(error)
+      if (this.#closed) return
+      this.#onError(error)
+      this.#retry ??= setTimeout(() => {
+        this.#retry = undefined
+        void this.flush()
+      }, RETRY_DELAY).unref()
     }
   }
 

@@ -20,6 +20,8 @@ export interface NodeRegistryOptions {
 }
 
 export class NodeRegistry {
+  /** Once stopped, `start()` does nothing: a node that left stays gone. */
+  #stopped = false
   readonly #options: NodeRegistryOptions
   /** Other nodes and when each was last heard from. */
   readonly #lastSeen = new Map<string, number>()
@@ -32,6 +34,7 @@ export class NodeRegistry {
 
   /** Starts heartbeating as `nodeId` and sweeping for silent nodes. */
   start(nodeId: string): void {
+    if (this.#stopped) return
     this.#nodeId = nodeId
     const { heartbeatInterval, nodeTimeout } = this.#options
     this.#timers.push(
@@ -93,6 +96,7 @@ export class NodeRegistry {
 
   /** Stops the timers and says goodbye, so the others drop this node at once. */
   async stop(): Promise<void> {
+    this.#stopped = true
     for (const timer of this.#timers) clearInterval(timer)
     this.#timers = []
     if (this.#nodeId !== '' && this.#options.transport.status.up) {

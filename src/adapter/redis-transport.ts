@@ -264,6 +264,7 @@ class RedisTransport implements Transport {
     // During an outage a socket node-redis still thinks is ready would swallow
     // QUIT until the timeout: leaving anyway, so destroy at once.
     const polite = this.#status.up
+    this.#status = { up: false, reason: 'redis transport is closed' }
     await Promise.all(
       this.#owned.map((client) => quit(client, polite, client === this.#subscriber)),
     )

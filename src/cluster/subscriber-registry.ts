@@ -1,5 +1,6 @@
 /** The subscriber registry: which subscribers a message reaches, in what order, and what became of each. */
 import { toError } from '../errors.js'
+import { isThenable } from '../hooks.js'
 import {
   defineSubscriber,
   isSubscriberDefinition,
@@ -79,14 +80,6 @@ interface Entry<Extra extends object> {
   readonly definition: SubscriberDefinition<Extra>
   readonly order: number
   readonly test: ChannelTest
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
 }
 
 /** A compiled matcher: positional, so dispatch allocates nothing per test. */

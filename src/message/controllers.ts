@@ -1,5 +1,6 @@
 /** `ControllerRouter`: routes `{ type, action, data?, requestId? }` envelopes to handlers and sends their replies. */
 import { toError } from '../errors.js'
+import { isThenable } from '../hooks.js'
 import type { RoomcastServer } from '../server.js'
 import { ControllerTable, type Entry } from './controller-table.js'
 import type {
@@ -18,7 +19,6 @@ import {
   resultReply,
 } from './reply.js'
 import { type Validation, validate } from './schema.js'
-import { isThenable } from './thenable.js'
 
 const INVALID_MESSAGE: ErrorBody = {
   code: ReplyCode.InvalidMessage,

@@ -4,7 +4,7 @@
  */
 import { isSendData } from '../broadcast-forms.js'
 import { ErrorCode, toError } from '../errors.js'
-import { invokeHook } from '../hooks.js'
+import { invokeHook, isThenable } from '../hooks.js'
 import type { WSConnection } from '../types.js'
 import { type JsonLimits, parseMaybeJson } from './safe-json.js'
 
@@ -39,6 +39,8 @@ export interface MessageHandlerOptions<In> {
   responses: ReadonlyArray<ResponseRule<In>> | undefined
   /** Controllers in scope for this connection, if any are registered. */
   controllers: ControllerDispatch | undefined
+  /** Whether any controller is registered now (they may come after the route). */
+  controllersActive: () => boolean
   onMessage: ((conn: WSConnection, data: In) => void) | undefined
   /** Where a failing rule, controller or handler goes (the route's error policy). */
   fail: (conn: WSConnection, error: Error) => void
@@ -53,10 +55,6 @@ export function errorReply(
   extra?: Record<string, unknown>,
 ): Record<string, unknown> {
   return { type: 'error', ...extra, message, error: { code, message } }
-}
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return value instanceof Promise
 }
 
 /** Sends a response value: strings and bytes as they are, anything else as JSON. */
@@ -87,21 +85,24 @@ function runResponse<In>(
   const response = rule.response
   const value =
     typeof response === 'function' ? (response as ResponseFunction<In>)(conn, message) : response
-  if (!isPromise(value)) {
+  if (!isThenable(value)) {
     respond(conn, rule, value, dropped)
     return undefined
   }
-  return value.then((settled) => respond(conn, rule, settled, dropped))
+  return Promise.resolve(value).then((settled) => respond(conn, rule, settled, dropped))
 }
 
 /**
- * Builds the `message` listener for one route. Nothing here runs for routes
- * that use none of it: the server only installs it when needed.
+ * Builds the `message` listener for one route. A route that uses none of it
+ * (and has no controllers to try) skips even the JSON parse.
  */
 export function createMessageHandler<In>(
   options: MessageHandlerOptions<In>,
 ): (conn: WSConnection, raw: string | Buffer, isBinary: boolean) => void {
   const { limits, transformRawData, responses, controllers, onMessage, fail } = options
+  const ownUse =
+    responses !== undefined || onMessage !== undefined || transformRawData !== undefined
+  const active = options.controllersActive
   const decode = (conn: WSConnection, raw: string | Buffer, isBinary: boolean): unknown => {
     if (transformRawData !== undefined) return transformRawData(raw, isBinary)
     if (isBinary || typeof raw !== 'string') return raw
@@ -119,8 +120,8 @@ export function createMessageHandler<In>(
     }
     if (controllers !== undefined) {
       const handled = controllers(conn, message, onMessage !== undefined)
-      if (isPromise(handled)) {
-        return handled.then((done) => {
+      if (isThenable(handled)) {
+        return Promise.resolve(handled).then((done) => {
           if (!done) return invokeHook(onMessage, [conn, message], (e) => fail(conn, e))
         })
       }
@@ -129,6 +130,7 @@ export function createMessageHandler<In>(
     return invokeHook(onMessage, [conn, message], (error) => fail(conn, error))
   }
   return (conn, raw, isBinary) => {
+    if (!ownUse && !active()) return
     try {
       const message = decode(conn, raw, isBinary)
       if (message === INVALID) return

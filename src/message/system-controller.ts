@@ -1,11 +1,12 @@
 /** The opt-in `system` controller: clients join and leave rooms, guarded by `authorizeJoin`. */
+
+import { isThenable } from '../hooks.js'
 import { MAX_ROOM_NAME_LENGTH } from '../rooms.js'
 import type { RoomcastServer } from '../server.js'
 import type { WSConnection } from '../types.js'
 import type { ActionRoute, ControllerConnection } from './controller-types.js'
 import { ReplyCode, ReplyError } from './reply.js'
 import type { StandardSchemaIssue, StandardSchemaV1 } from './schema.js'
-import { isThenable } from './thenable.js'
 import { defineAction } from './typed.js'
 
 /** Options of {@link systemController}. */
