@@ -19,6 +19,7 @@ type Command =
   | { cmd: 'mark'; hops: boolean }
   | { cmd: 'sample' }
   | { cmd: 'solo'; room: string }
+  | { cmd: 'exit' }
 
 const [, , variant, redisUrl = ''] = process.argv
 const http: Server = createServer()
@@ -166,6 +167,8 @@ process.on('message', (command: Command) => {
     case 'solo':
       first?.join(command.room)
       return process.send?.({ ev: 'joined', ok: first !== undefined })
+    case 'exit':
+      return process.exit(0)
   }
 })
 // The orchestrator is gone: nothing else will stop this process.

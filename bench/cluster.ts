@@ -1,7 +1,8 @@
 // Scenario `cluster`: 1, 2 and 4 server processes behind one redis-server, clients spread across them, one room;
 // roomcast's Redis adapter beside Socket.IO with @socket.io/redis-adapter. Node 0 publishes. Measures latency at
 // a moderate rate, deliveries/s in bursts (all must arrive), and which nodes Redis hands a broadcast to when the
-// room lives on one node. Servers share core 0, load and redis core 1 (a 2-core VM has no more to give).
+// room lives on one node. By default servers share core 0, load and redis core 1 (a 2-core VM has no more);
+// --server-cores 0,1,2,3 --load-core 4 spreads them on a larger machine; --cpu-prof-dir DIR profiles the servers.
 import type { ChildProcess } from 'node:child_process'
 import { createClient } from 'redis'
 import { arg, type Event, median, next, pin, RUNS, start } from './harness.ts'
@@ -18,8 +19,11 @@ const PER_TURN = 10
 /** Broadcasts to the one-node room when counting backplane receivers. */
 const SOLO = 20
 const GRACE_MS = 10_000
-const SERVER_CORE = 0
-const LOAD_CORE = 1
+/** Server i runs on SERVER_CORES[i mod length]; the load and redis share LOAD_CORE (when pinning). */
+const SERVER_CORES = arg('server-cores', '0').split(',').map(Number)
+const LOAD_CORE = Number(arg('load-core', '1'))
+/** A directory: servers run with --cpu-prof and write their profiles there on exit. */
+const PROFILE_DIR = arg('cpu-prof-dir', '')
 
 type Redis = ReturnType<typeof createClient>
 
@@ -33,7 +37,8 @@ interface Result {
   /** p99 over broadcasts of the first arrival at a client of another node. */
   firstCrossP99: number
   steadyDeliveredPct: number
-  /** p99 publish→arrival at the other nodes' Redis subscribers. */
+  /** p50 and p99 publish→arrival at the other nodes' Redis subscribers (the worst node). */
+  hopP50: number
   hopP99: number
   /** Per node: Redis messages on the one-node room's channel per broadcast to it. */
   soloPerNode: number[]
@@ -124,6 +129,17 @@ async function soloRound(
   return samples.map((s) => ((s.bus as Record<string, number>)[channel] ?? 0) / SOLO)
 }
 
+/** Asks a server to exit (so a --cpu-prof profile is written), then kills it after 3 s. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+  if (child.connected) child.send({ cmd: 'exit' })
+  else child.kill()
+  await exited
+  clearTimeout(timer)
+}
+
 async function measure(
   variant: Variant,
   nodes: number,
@@ -133,8 +149,11 @@ async function measure(
   const servers: ChildProcess[] = []
   let load: ChildProcess | undefined
   try {
-    for (let i = 0; i < nodes; i++)
-      servers.push(start(SERVER_CORE, './cluster-server.ts', [variant, url]))
+    const flags = PROFILE_DIR === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]
+    for (let i = 0; i < nodes; i++) {
+      const core = SERVER_CORES[i % SERVER_CORES.length] ?? 0
+      servers.push(start(core, './cluster-server.ts', [variant, url], flags))
+    }
     const ports = (await Promise.all(servers.map((s) => next(s, 'ready', 15_000)))).map(
       (e) => e.port,
     )
@@ -165,7 +184,7 @@ async function measure(
     await all(servers, { cmd: 'mark', hops: true }, 'marked')
     const steady = await steadyRound(publisher, load, count)
     const hops = await all(servers, { cmd: 'sample' }, 'sample')
-    const remoteHops = hops.slice(1).map((s) => (s.hop as { p99: number } | undefined)?.p99 ?? 0)
+    const remote = hops.slice(1).map((s) => (s.hop as { p50: number; p99: number }) ?? {})
 
     await burstRound(publisher, load)
     await all(servers, { cmd: 'mark', hops: false }, 'marked')
@@ -186,7 +205,8 @@ async function measure(
       crossP99: nodes > 1 ? (steady.crossP99 as number) : Number.NaN,
       firstCrossP99: nodes > 1 ? (steady.firstCrossP99 as number) : Number.NaN,
       steadyDeliveredPct: (100 * (steady.delivered as number)) / (CLIENTS * count),
-      hopP99: nodes > 1 ? Math.max(...remoteHops) : Number.NaN,
+      hopP50: nodes > 1 ? Math.max(...remote.map((h) => h.p50)) : Number.NaN,
+      hopP99: nodes > 1 ? Math.max(...remote.map((h) => h.p99)) : Number.NaN,
       roomPerNode: used.map(
         (s: Event) => ((s.bus as Record<string, number>)[channel] ?? 0) / BURST,
       ),
@@ -195,62 +215,44 @@ async function measure(
     if (nodes > 1) result.soloPerNode = await soloRound(variant, servers, load, redis)
     return result
   } finally {
-    for (const server of servers) server.kill()
     load?.kill()
+    await Promise.all(servers.map(stop))
   }
 }
 
 const fmt = (value: number, digits: number) => (Number.isNaN(value) ? '-' : value.toFixed(digits))
 const perNode = (values: number[]) => values.map((v) => fmt(v, 2)).join('/')
 
+const COLUMNS: { head: string; value: (r: Result) => number; digits: number }[] = [
+  { head: 'deliveries/s', value: (r) => r.deliveriesPerSec, digits: 0 },
+  { head: 'burst %', value: (r) => r.burstDeliveredPct, digits: 1 },
+  { head: 'CPU µs/delivery', value: (r) => r.cpuUsPerDelivery, digits: 2 },
+  { head: 'p50 ms', value: (r) => r.p50, digits: 2 },
+  { head: 'p99 ms', value: (r) => r.p99, digits: 2 },
+  { head: 'cross p99', value: (r) => r.crossP99, digits: 2 },
+  { head: 'first p99', value: (r) => r.firstCrossP99, digits: 2 },
+  { head: 'hop p50', value: (r) => r.hopP50, digits: 2 },
+  { head: 'hop p99', value: (r) => r.hopP99, digits: 2 },
+  { head: 'steady %', value: (r) => r.steadyDeliveredPct, digits: 1 },
+]
+
+/** One row per variant: medians over runs; Redis messages per node from the last run. */
 function report(nodes: number, results: Map<Variant, Result[]>): void {
   const med = (variant: Variant, value: (r: Result) => number) =>
     median((results.get(variant) ?? []).map(value))
-  const rate = (v: Variant) => med(v, (r) => r.deliveriesPerSec)
-  const ratio = rate('roomcast') / rate('socketio')
-  console.log(
-    `\n${nodes} node${nodes > 1 ? 's' : ''}: roomcast ÷ Socket.IO deliveries/s ${ratio.toFixed(2)}×`,
-  )
-  console.log(
-    'variant    deliveries/s  burst %  CPU µs/delivery  p50 ms  p99 ms  cross p99  first p99  hop p99' +
-      '  steady %  room msgs/node  one-node room msgs/node',
-  )
+  const ratio =
+    med('roomcast', (r) => r.deliveriesPerSec) / med('socketio', (r) => r.deliveriesPerSec)
+  const plural = nodes > 1 ? 's' : ''
+  console.log(`\n${nodes} node${plural}: roomcast ÷ Socket.IO deliveries/s ${ratio.toFixed(2)}×`)
+  const heads = COLUMNS.map((c) => c.head)
+  console.log(`variant   ${heads.join('  ')}  room msgs/node  one-node room msgs/node`)
   for (const variant of VARIANTS) {
     const list = results.get(variant) ?? []
     const last = list[list.length - 1]
-    console.log(
-      `${variant.padEnd(10)} ${rate(variant).toFixed(0).padStart(12)}` +
-        `  ${fmt(
-          med(variant, (r) => r.burstDeliveredPct),
-          1,
-        ).padStart(7)}` +
-        `  ${fmt(
-          med(variant, (r) => r.cpuUsPerDelivery),
-          2,
-        ).padStart(15)}` +
-        `  ${fmt(
-          med(variant, (r) => r.p50),
-          2,
-        ).padStart(6)}` +
-        `  ${fmt(
-          med(variant, (r) => r.p99),
-          2,
-        ).padStart(6)}` +
-        `  ${fmt(
-          med(variant, (r) => r.crossP99),
-          2,
-        ).padStart(9)}` +
-        `  ${fmt(
-          med(variant, (r) => r.hopP99),
-          2,
-        ).padStart(7)}` +
-        `  ${fmt(
-          med(variant, (r) => r.steadyDeliveredPct),
-          1,
-        ).padStart(8)}` +
-        `  ${perNode(last?.roomPerNode ?? []).padStart(14)}` +
-        `  ${(nodes > 1 ? perNode(last?.soloPerNode ?? []) : '-').padStart(23)}`,
-    )
+    const cells = COLUMNS.map((c) => fmt(med(variant, c.value), c.digits).padStart(c.head.length))
+    const room = perNode(last?.roomPerNode ?? []).padStart(14)
+    const solo = (nodes > 1 ? perNode(last?.soloPerNode ?? []) : '-').padStart(23)
+    console.log(`${variant.padEnd(9)} ${cells.join('  ')}  ${room}  ${solo}`)
   }
 }
 
@@ -258,7 +260,7 @@ export async function cluster(): Promise<void> {
   console.log(
     `\ncluster: ${CLIENTS} clients spread over 1..n nodes, one room, node 0 publishes ~100 B JSON; ` +
       `latency at ${RATE}/s for ${SECONDS} s, throughput in bursts of ${BURST} (${PER_TURN}/turn); ` +
-      `median of ${RUNS} runs, pinned: ${pin} (servers on core ${SERVER_CORE}, load and redis on core ${LOAD_CORE})`,
+      `median of ${RUNS} runs, pinned: ${pin} (servers on core ${SERVER_CORES.join(',')}, load and redis on core ${LOAD_CORE})`,
   )
   console.log(
     'cross p99: clients on nodes other than the publisher; first p99: per broadcast, its first ' +

@@ -143,6 +143,7 @@ function roomcast(conn: CountingConn, validate: boolean, tsx: boolean): (raw: st
     transformRawData: undefined,
     responses: undefined,
     controllers,
+    controllersActive: () => true,
     onMessage: undefined,
     fail: (_c, error) => report(_c, error),
     replyDropped: () => counter.dropped++,

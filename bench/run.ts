@@ -5,7 +5,7 @@
 // --steady-clients 1000 --steady-rate 50 --seconds 4; echo: --echo-clients 100 --echo-rate 2000
 // --seconds 4; memory: --idle 10000; handshake: --connects 5000 --in-flight 50; router:
 // --messages-router 200000 --passes 3; cluster: --nodes 1,2,4 --cluster-clients 1000 --cluster-rate 50
-// --seconds 4 --burst 200]
+// --seconds 4 --burst 200 --server-cores 0 --load-core 1 --cpu-prof-dir DIR]
 import type { ChildProcess } from 'node:child_process'
 import { cluster } from './cluster.ts'
 import { echo } from './echo.ts'

@@ -109,6 +109,12 @@ export class MemoryAdapter implements Adapter {
   ): number {
     const skip = this.#skipper(target.except, accept)
     const volatile = target.volatile === true
+    // The common shapes (everyone, one room) go straight to delivery, allocating nothing.
+    const { rooms, users, ids } = target
+    if (users === undefined && ids === undefined && rooms?.length === 1) {
+      const members = this.rooms.membersOf(rooms[0] as string)
+      return members ? this.host.deliver(members, payload, volatile, skip) : 0
+    }
     const groups = this.#groups(target)
     if (groups === undefined)
       return this.host.deliver(this.host.connectionIds(), payload, volatile, skip)
