@@ -9,7 +9,6 @@ import { MemoryAdapter } from './adapter/memory.js'
 import type {
   Adapter,
   AdapterHealth,
-  AdapterHost,
   ConnectionInfo,
   PresenceEntry,
   PresenceEvent,
@@ -27,37 +26,30 @@ import { createSubscriberRegistry, type SubscriberRegistry } from './cluster/sub
 import type { SubscriberDefinition, SubscriberOptions } from './cluster/subscribers.js'
 import { ClusterQueries, type ClusterReply, type ClusterTarget } from './cluster-queries.js'
 import { Connection, type ConnectionHost } from './connection.js'
-import { ErrorCode, MaxRoomsExceededError, RoomcastError, toError } from './errors.js'
+import { ErrorCode, RoomcastError, toError } from './errors.js'
 import { writeRejection } from './handshake.js'
-import { invokeHook, logSafely } from './hooks.js'
+import { logSafely } from './hooks.js'
 import { type ConnectMiddleware, createUpgradeMiddleware } from './http-middleware.js'
 import { ListenerRegistry } from './listeners.js'
-import type { ControllerRoute, DispatchDeps } from './message/controller-types.js'
-import { ControllerRouter } from './message/controllers.js'
-import {
-  type ControllerDispatch,
-  createMessageHandler,
-  errorReply,
-} from './message/message-handler.js'
-import { exposedBody, internalErrorBody } from './message/reply.js'
+import type { ControllerRoute } from './message/controller-types.js'
+import { MessageLayer } from './message/message-layer.js'
 import { type ResolvedOptions, resolveOptions, type WebSocketOptions } from './options.js'
 import { type Payload, toJsonPayload, toPayload } from './payload.js'
 import { assertRoomName } from './rooms.js'
 import { RouteTable, splitPath } from './route.js'
-import { assertRouteDefinition, type RouteDefinition, routeObjectHandler } from './route-object.js'
+import { assertRouteDefinition, type RouteDefinition } from './route-object.js'
 import { routeSettings, serverSettings, type WsConfig } from './route-settings.js'
+import { createAdapterHost, createConnectionHost } from './server-hosts.js'
 import { createErrorReporter, startConnection } from './startup.js'
 import { StatsCounter, type WebSocketStats } from './stats.js'
-import { createSweep, InactivityClose, periodFor } from './sweep.js'
+import { createSweep, periodFor } from './sweep.js'
 import type { Middleware, RouteHandler, SendData, WSConnection } from './types.js'
 import { createUpgradePipeline, type RouteEntry, type UpgradePipeline } from './upgrade.js'
-import { WriteBatch } from './write-batch.js'
 
 /** A connection, or its id, that a broadcast skips. */
 export type BroadcastExclude = WSConnection | string
 
 type AttachableServer = HttpServer | HttpsServer
-type ServerDispatchDeps = DispatchDeps<WSConnection, RoomcastServer>
 
 /** Server-level events (names never start with "/", so they cannot be routes). */
 export interface ServerEvents {
@@ -118,9 +110,7 @@ export class RoomcastServer {
   /** This server's id among the nodes of a cluster. */
   readonly nodeId = randomUUID()
   readonly #events = new ListenerRegistry<ServerEvents>()
-  readonly #controllers = new ControllerRouter<WSConnection, RoomcastServer>()
-  #hasControllers = false
-  #serverMessageHandler: ReturnType<typeof createMessageHandler> | undefined
+  readonly #messages: MessageLayer
   readonly #subscribers: SubscriberRegistry<{ server: RoomcastServer }>
   readonly #cluster: ClusterQueries
   readonly #stats = new StatsCounter()
@@ -158,11 +148,39 @@ export class RoomcastServer {
         ),
     })
     this.#adapter = resolved.adapter ?? new MemoryAdapter()
-    this.#host = this.#createHost()
+    this.#host = createConnectionHost({
+      options: resolved,
+      adapter: this.#adapter,
+      stats: this.#stats,
+      fanOut: (target, payload) => this.#fanOut(target, payload),
+      reportError: (conn, error) => this.#reportError(conn, error),
+      forget: (conn) => this.#connections.delete(conn.id),
+      closed: () => {
+        if (this.#connections.size === 0) for (const done of this.#drainWaiters) done()
+      },
+    })
     this.#cluster = new ClusterQueries(this.#adapter, resolved.requestTimeout)
-    this.#ready = Promise.resolve(this.#adapter.init(this.#adapterHost())).catch((error: unknown) =>
-      this.#adapterError(toError(error)),
-    )
+    this.#messages = new MessageLayer({
+      server: this,
+      limits: { maxDepth: resolved.maxJsonDepth, maxKeys: resolved.maxJsonKeys },
+      logger: resolved.logger,
+      reportError: (conn, error) => this.#reportError(conn as Connection, error),
+      replyDropped: () => {
+        this.#stats.repliesDropped++
+      },
+    })
+    this.#ready = Promise.resolve(
+      this.#adapter.init(
+        createAdapterHost({
+          nodeId: this.nodeId,
+          connections: this.#connections,
+          message: (channel, message) => this.#customMessage(channel, message),
+          presence: (event) =>
+            this.#events.emit('presence', [event], (error) => this.#adapterError(error)),
+          error: (error) => this.#adapterError(error),
+        }),
+      ),
+    ).catch((error: unknown) => this.#adapterError(toError(error)))
     this.#upgrade = createUpgradePipeline({
       options: resolved,
       isClosing: () => this.#closing !== undefined,
@@ -173,8 +191,8 @@ export class RoomcastServer {
         const conn = new Connection(this.#host, socket, request, target)
         this.#connections.set(conn.id, conn)
         this.#adapter.addConnection(conn.id, conn.userId)
-        if (this.#hasControllers && !target.entry.routeObject) {
-          const listener = this.#serverMessages()
+        if (this.#messages.active && !target.entry.routeObject) {
+          const listener = this.#messages.serverListener()
           conn.on('message', (data, isBinary) => listener(conn, data, isBinary))
         }
         this.#stats.connectionsTotal++
@@ -228,22 +246,8 @@ export class RoomcastServer {
     assertRouteDefinition(definition)
     const def = definition as RouteDefinition<unknown>
     const { settings, ws } = routeSettings(def, this.#defaults)
-    const fail = this.#routeFailure(def)
-    const log = (error: Error) =>
-      logSafely(this.#options.logger, 'error', 'roomcast: an onError handler threw', error)
-    const messageListener = createMessageHandler({
-      limits: this.#jsonLimits(),
-      transformRawData: def.transformRawData,
-      responses: def.responses,
-      controllers: this.#dispatchToControllers,
-      controllersActive: () => this.#hasControllers,
-      onMessage: def.onMessage,
-      fail,
-      replyDropped: () => this.#stats.repliesDropped++,
-    })
-    const handler = routeObjectHandler(def, { messageListener, fail, log })
     const entry: RouteEntry = {
-      handler,
+      handler: this.#messages.routeHandler(def),
       settings,
       wsServer: ws === undefined ? this.#defaultEntry.wsServer : this.#createWsServer(ws),
       authenticate: def.authenticate,
@@ -270,8 +274,7 @@ export class RoomcastServer {
       | ControllerRoute<WSConnection, RoomcastServer>
       | readonly ControllerRoute<WSConnection, RoomcastServer>[],
   ): this {
-    this.#controllers.add(routes)
-    this.#hasControllers = true
+    this.#messages.addControllers(routes)
     return this
   }
 
@@ -584,73 +587,6 @@ export class RoomcastServer {
     return wsServer
   }
 
-  /** Controllers for route objects and `on()` routes; `fallthrough` leaves unknown messages to `onMessage`. */
-  readonly #dispatchToControllers: ControllerDispatch = (conn, message, fallthrough) => {
-    if (!this.#hasControllers) return false
-    this.#dispatchDeps ??= this.#createDispatchDeps()
-    return this.#controllers.dispatch(conn, message, this.#dispatchDeps[fallthrough ? 1 : 0])
-  }
-
-  /** What controllers get, built once: without and with `fallthrough`. */
-  #dispatchDeps: [ServerDispatchDeps, ServerDispatchDeps] | undefined
-
-  #createDispatchDeps(): [ServerDispatchDeps, ServerDispatchDeps] {
-    const base = {
-      server: this,
-      reportError: (conn: WSConnection, error: Error) =>
-        this.#reportError(conn as Connection, error),
-      replyDropped: () => {
-        this.#stats.repliesDropped++
-      },
-    }
-    return [
-      { ...base, fallthrough: false },
-      { ...base, fallthrough: true },
-    ]
-  }
-
-  /** The message listener `on()` routes get once controllers exist: safe JSON, then controllers. */
-  #serverMessages(): ReturnType<typeof createMessageHandler> {
-    this.#serverMessageHandler ??= createMessageHandler({
-      limits: this.#jsonLimits(),
-      transformRawData: undefined,
-      responses: undefined,
-      controllers: this.#dispatchToControllers,
-      controllersActive: () => true,
-      onMessage: undefined,
-      fail: (conn, error) => this.#reportError(conn as Connection, error),
-      replyDropped: () => this.#stats.repliesDropped++,
-    })
-    return this.#serverMessageHandler
-  }
-
-  #jsonLimits() {
-    return { maxDepth: this.#options.maxJsonDepth, maxKeys: this.#options.maxJsonKeys }
-  }
-
-  /**
-   * A route object's error policy: its `onError`, or else an error reply to
-   * the client (the connection stays open) and the server's error reporting.
-   * Only errors that opt in show their message; others say "Internal error".
-   */
-  #routeFailure(def: RouteDefinition<unknown>): (conn: WSConnection, error: Error) => void {
-    const { onError } = def
-    const log = (failure: Error) =>
-      logSafely(this.#options.logger, 'error', 'roomcast: an onError handler threw', failure)
-    return (conn, error) => {
-      if (onError !== undefined) {
-        invokeHook(onError, [conn, error], log)
-        return
-      }
-      const exposed = exposedBody(error)
-      if (conn.isOpen) {
-        const body = exposed ?? internalErrorBody
-        conn.json(errorReply(body.code, body.message))
-      }
-      if (exposed === undefined) this.#reportError(conn as Connection, error)
-    }
-  }
-
   #whenDrained(timeout: number): Promise<void> {
     if (this.#connections.size === 0) return Promise.resolve()
     return new Promise((resolve) => {
@@ -689,74 +625,8 @@ export class RoomcastServer {
     void this.#subscribers.dispatch(channel, message, { server: this })
   }
 
-  /** What the adapter may do here: deliver to, describe and act on local connections by id. */
-  #adapterHost(): AdapterHost {
-    const connections = this.#connections
-    return {
-      nodeId: this.nodeId,
-      deliver: (ids, payload, volatile, skip) => {
-        let reached = 0
-        for (const id of ids) {
-          if (skip?.(id)) continue
-          if (connections.get(id)?.sendPayload(payload, volatile)) reached++
-        }
-        return reached
-      },
-      connectionIds: () => connections.keys(),
-      describe: (id) => {
-        const conn = connections.get(id)
-        if (conn === undefined) return undefined
-        const { userId, metadata } = conn
-        return { id, nodeId: this.nodeId, userId, metadata, rooms: conn.getRooms() }
-      },
-      join: (id, room) => connections.get(id)?.join(room),
-      leave: (id, room) => connections.get(id)?.leave(room),
-      disconnect: (id, code, reason) => connections.get(id)?.close(code, reason),
-      message: (channel, message) => this.#customMessage(channel, message),
-      presence: (event) => this.#events.emit('presence', [event], (e) => this.#adapterError(e)),
-      error: (error) => this.#adapterError(error),
-    }
-  }
-
   #operator(): BroadcastOperator {
     return new BroadcastOperator((target, payload) => this.#fanOut(target, payload))
-  }
-
-  /** The one place connections touch membership, which the adapter holds. */
-  #createHost(): ConnectionHost {
-    const options = this.#options
-    const adapter = this.#adapter
-    return {
-      stats: this.#stats,
-      maxQueuedBytes: options.maxQueuedBytes,
-      maxBackpressure: options.maxBackpressure,
-      backpressurePolicy: options.backpressurePolicy,
-      closeTimeout: options.closeTimeout,
-      writes: new WriteBatch(),
-      join: (conn, room) => {
-        const joined = adapter.roomsOf(conn.id)
-        if (joined?.has(room)) return
-        const limit = options.maxRoomsPerConnection
-        if (limit > 0 && (joined?.size ?? 0) >= limit) throw new MaxRoomsExceededError(room, limit)
-        adapter.join(conn.id, room)
-      },
-      leave: (conn, room) => adapter.leave(conn.id, room),
-      leaveAll: (conn) => {
-        for (const room of [...(adapter.roomsOf(conn.id) ?? [])]) adapter.leave(conn.id, room)
-      },
-      roomsOf: (conn) => adapter.roomsOf(conn.id) ?? [],
-      fanOut: (target, payload) => this.#fanOut(target, payload),
-      reportError: (conn, error) => this.#reportError(conn, error),
-      connectionClosed: (conn, code, reason) => {
-        this.#connections.delete(conn.id)
-        adapter.removeConnection(conn.id, conn.userId)
-        if (options.logInactivity && conn.closeSent?.reason === InactivityClose.reason) {
-          logSafely(options.logger, 'warn', `roomcast: connection ${conn.id} closed for inactivity`)
-        }
-        invokeHook(options.onClose, [conn, code, reason], (error) => this.#reportError(conn, error))
-        if (this.#connections.size === 0) for (const done of this.#drainWaiters) done()
-      },
-    }
   }
 }
 

@@ -162,8 +162,8 @@ export function withRetry<C extends SubscriberContext, R>(
         if (attempt >= retries) throw error
         const delayMs = Math.min(baseDelayMs * factor ** attempt, maxDelayMs)
         onRetry?.(toError(error), attempt + 1, delayMs)
-        // Unref'd: a retry waiting out its backoff must not keep a closing process alive.
-        await new Promise((resolve) => setTimeout(resolve, delayMs).unref())
+        // Not unref'd: someone awaits this retry, and a process must not exit under it.
+        await new Promise((resolve) => setTimeout(resolve, delayMs))
       }
     }
   }

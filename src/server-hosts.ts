@@ -1,0 +1,100 @@
+/**
+ * The two faces the server shows inward: to its adapter (delivery and local
+ * facts by connection id) and to its connections (membership, fan-out, close).
+ */
+import type { Adapter, AdapterHost, PresenceEvent } from './adapter/types.js'
+import type { BroadcastTarget } from './broadcast.js'
+import type { Connection, ConnectionHost } from './connection.js'
+import { MaxRoomsExceededError } from './errors.js'
+import { invokeHook, logSafely } from './hooks.js'
+import type { ResolvedOptions } from './options.js'
+import type { Payload } from './payload.js'
+import type { StatsCounter } from './stats.js'
+import { InactivityClose } from './sweep.js'
+import type { WSConnection } from './types.js'
+import { WriteBatch } from './write-batch.js'
+
+export interface AdapterHostDeps {
+  nodeId: string
+  connections: ReadonlyMap<string, Connection>
+  message(channel: string, message: unknown): void
+  presence(event: PresenceEvent): void
+  error(error: Error): void
+}
+
+/** What the adapter may do here: deliver to, describe and act on local connections by id. */
+export function createAdapterHost(deps: AdapterHostDeps): AdapterHost {
+  const { nodeId, connections } = deps
+  return {
+    nodeId,
+    deliver: (ids, payload, volatile, skip) => {
+      let reached = 0
+      for (const id of ids) {
+        if (skip?.(id)) continue
+        if (connections.get(id)?.sendPayload(payload, volatile)) reached++
+      }
+      return reached
+    },
+    connectionIds: () => connections.keys(),
+    describe: (id) => {
+      const conn = connections.get(id)
+      if (conn === undefined) return undefined
+      const { userId, metadata } = conn
+      return { id, nodeId, userId, metadata, rooms: conn.getRooms() }
+    },
+    join: (id, room) => connections.get(id)?.join(room),
+    leave: (id, room) => connections.get(id)?.leave(room),
+    disconnect: (id, code, reason) => connections.get(id)?.close(code, reason),
+    message: deps.message,
+    presence: deps.presence,
+    error: deps.error,
+  }
+}
+
+export interface ConnectionHostDeps {
+  options: ResolvedOptions
+  adapter: Adapter
+  stats: StatsCounter
+  fanOut(target: BroadcastTarget<WSConnection>, payload: Payload): number
+  reportError(conn: Connection, error: Error): void
+  /** First thing on close: the server stops listing the connection. */
+  forget(conn: Connection): void
+  /** Last thing on close, after `onClose`. */
+  closed(): void
+}
+
+/** The one place connections touch membership, which the adapter holds. */
+export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
+  const { options, adapter, reportError } = deps
+  return {
+    stats: deps.stats,
+    maxQueuedBytes: options.maxQueuedBytes,
+    maxBackpressure: options.maxBackpressure,
+    backpressurePolicy: options.backpressurePolicy,
+    closeTimeout: options.closeTimeout,
+    writes: new WriteBatch(),
+    join: (conn, room) => {
+      const joined = adapter.roomsOf(conn.id)
+      if (joined?.has(room)) return
+      const limit = options.maxRoomsPerConnection
+      if (limit > 0 && (joined?.size ?? 0) >= limit) throw new MaxRoomsExceededError(room, limit)
+      adapter.join(conn.id, room)
+    },
+    leave: (conn, room) => adapter.leave(conn.id, room),
+    leaveAll: (conn) => {
+      for (const room of [...(adapter.roomsOf(conn.id) ?? [])]) adapter.leave(conn.id, room)
+    },
+    roomsOf: (conn) => adapter.roomsOf(conn.id) ?? [],
+    fanOut: deps.fanOut,
+    reportError,
+    connectionClosed: (conn, code, reason) => {
+      deps.forget(conn)
+      adapter.removeConnection(conn.id, conn.userId)
+      if (options.logInactivity && conn.closeSent?.reason === InactivityClose.reason) {
+        logSafely(options.logger, 'warn', `roomcast: connection ${conn.id} closed for inactivity`)
+      }
+      invokeHook(options.onClose, [conn, code, reason], (error) => reportError(conn, error))
+      deps.closed()
+    },
+  }
+}
