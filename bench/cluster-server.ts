@@ -1,6 +1,8 @@
 // Cluster bench node: roomcast (Redis adapter) or Socket.IO (@socket.io/redis-adapter), one room, IPC-driven.
 // Taps the node's Redis subscriber to count what it receives per channel and when (publish→arrival).
+import { writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { Session } from 'node:inspector/promises'
 import type { AddressInfo } from 'node:net'
 import { createAdapter } from '@socket.io/redis-adapter'
 import { decode } from 'notepack.io'
@@ -16,12 +18,12 @@ import { now, percentiles } from './connect.ts'
 type Command =
   | { cmd: 'publish'; count: number; rate: number; room: string }
   | { cmd: 'burst'; messages: number; perTurn: number; room: string }
-  | { cmd: 'mark'; hops: boolean }
+  | { cmd: 'mark'; hops: boolean; profile?: boolean }
   | { cmd: 'sample' }
   | { cmd: 'solo'; room: string }
   | { cmd: 'exit' }
 
-const [, , variant, redisUrl = ''] = process.argv
+const [, , variant, redisUrl = '', name = variant, profileDir = ''] = process.argv
 const http: Server = createServer()
 const pad = 'x'.repeat(64)
 let open = 0
@@ -140,20 +142,40 @@ function burst(messages: number, perTurn: number, room: string): void {
   turn()
 }
 
+/** With a profile directory: the V8 profiler runs from a `profile` mark to the next sample. */
+let profiler: Session | undefined
+async function startProfile(): Promise<void> {
+  profiler = new Session()
+  profiler.connect()
+  await profiler.post('Profiler.enable')
+  await profiler.post('Profiler.setSamplingInterval', { interval: 100 })
+  await profiler.post('Profiler.start')
+}
+async function stopProfile(): Promise<void> {
+  const session = profiler
+  profiler = undefined
+  if (session === undefined) return
+  const { profile } = await session.post('Profiler.stop')
+  writeFileSync(`${profileDir}/${name}.cpuprofile`, JSON.stringify(profile))
+  session.disconnect()
+}
+
 let cpu = process.cpuUsage()
-process.on('message', (command: Command) => {
+process.on('message', async (command: Command) => {
   switch (command.cmd) {
     case 'publish':
       return publish(command.count, command.rate, command.room)
     case 'burst':
       return burst(command.messages, command.perTurn, command.room)
     case 'mark':
+      if (command.profile && profileDir !== '') await startProfile()
       cpu = process.cpuUsage()
       bus = new Map()
       hops = command.hops ? [] : undefined
       return process.send?.({ ev: 'marked' })
     case 'sample': {
       const used = process.cpuUsage(cpu)
+      await stopProfile()
       const hop = hops === undefined ? undefined : percentiles(Float64Array.from(hops), hops.length)
       process.send?.({
         ev: 'sample',

@@ -22,7 +22,7 @@ const GRACE_MS = 10_000
 /** Server i runs on SERVER_CORES[i mod length]; the load and redis share LOAD_CORE (when pinning). */
 const SERVER_CORES = arg('server-cores', '0').split(',').map(Number)
 const LOAD_CORE = Number(arg('load-core', '1'))
-/** A directory: servers run with --cpu-prof and write their profiles there on exit. */
+/** A directory: each server writes a CPU profile of the measured burst there. */
 const PROFILE_DIR = arg('cpu-prof-dir', '')
 
 type Redis = ReturnType<typeof createClient>
@@ -129,7 +129,7 @@ async function soloRound(
   return samples.map((s) => ((s.bus as Record<string, number>)[channel] ?? 0) / SOLO)
 }
 
-/** Asks a server to exit (so a --cpu-prof profile is written), then kills it after 3 s. */
+/** Asks a server to exit, then kills it after 3 s. */
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise((resolve) => child.once('exit', resolve))
@@ -149,10 +149,10 @@ async function measure(
   const servers: ChildProcess[] = []
   let load: ChildProcess | undefined
   try {
-    const flags = PROFILE_DIR === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]
     for (let i = 0; i < nodes; i++) {
       const core = SERVER_CORES[i % SERVER_CORES.length] ?? 0
-      servers.push(start(core, './cluster-server.ts', [variant, url], flags))
+      const name = `${variant}-${nodes}n-node${i}`
+      servers.push(start(core, './cluster-server.ts', [variant, url, name, PROFILE_DIR]))
     }
     const ports = (await Promise.all(servers.map((s) => next(s, 'ready', 15_000)))).map(
       (e) => e.port,
@@ -187,7 +187,7 @@ async function measure(
     const remote = hops.slice(1).map((s) => (s.hop as { p50: number; p99: number }) ?? {})
 
     await burstRound(publisher, load)
-    await all(servers, { cmd: 'mark', hops: false }, 'marked')
+    await all(servers, { cmd: 'mark', hops: false, profile: true }, 'marked')
     const [done, ran] = await burstRound(publisher, load)
     // Let the last writes drain before reading CPU, within a bound.
     await new Promise((resolve) => setTimeout(resolve, 200))
