@@ -1,59 +1,36 @@
 /** createWebSocket() options: types with their defaults, and the one place they are checked. */
 import type { IncomingMessage } from 'node:http'
 import type { Adapter } from './adapter/types.js'
-import { ErrorCode, RoomcastError } from './errors.js'
+import { count, duration, invalid, MAX_TIMER_DELAY } from './option-checks.js'
+import {
+  type Compression,
+  type PerMessageDeflateOptions,
+  resolveCompression,
+} from './options-compression.js'
+import {
+  type DisconnectInactiveClientsOptions,
+  type RateLimitOptions,
+  type ResolvedRateLimit,
+  resolveInactivity,
+  resolveRateLimit,
+} from './options-limits.js'
 import type { Identity, Logger, WSConnection } from './types.js'
 
-/**
- * How broadcasts are compressed (seed 003): `'shared'` deflates a message once
- * for every connection with the same window (the server gives up context
- * takeover), `'dedicated'` compresses per connection with context takeover,
- * `'disabled'` negotiates no compression.
- */
-export type Compression = 'shared' | 'dedicated' | 'disabled'
+export type { Compression, PerMessageDeflateOptions } from './options-compression.js'
+export type {
+  DisconnectInactiveClientsOptions,
+  RateLimitOptions,
+  ResolvedRateLimit,
+} from './options-limits.js'
 
 /** What happens to a connection whose unsent data would pass `maxBackpressure`. */
 export type BackpressurePolicy = 'drop' | 'close'
-
-/**
- * A per-connection message rate limit (token bucket): `messages` per
- * `interval` ms, bursts up to `messages`. Past it, `'drop'` skips the message
- * and answers `ERR_RATE_LIMITED` at most once per interval; `'close'` closes
- * with 1008.
- */
-export interface RateLimitOptions {
-  messages: number
-  interval: number
-  /** @default 'drop' */
-  onExceeded?: 'drop' | 'close'
-}
-
-/** Seed 004's inactivity option; `inactiveTime` (ms) maps to `inactivityTimeout`. */
-export interface DisconnectInactiveClientsOptions {
-  /** @default true */
-  enabled?: boolean
-  inactiveTime: number
-  /** Check at least this often (ms); the sweep otherwise checks every quarter of `inactiveTime`. */
-  intervalCheckTime?: number
-  /** Log each disconnection through `logger.warn`. @default false */
-  log?: boolean
-}
 
 /** What `verifyClient` and a route's `authenticate` decide: accept, reject, or accept as someone. */
 export type AuthResult = boolean | Identity
 
 /** An allowed origin: exact string, string with `*` wildcards, or a RegExp. */
 export type OriginPattern = string | RegExp
-
-/** permessage-deflate parameters (RFC 7692), passed through to `ws`. */
-export interface PerMessageDeflateOptions {
-  serverNoContextTakeover?: boolean
-  clientNoContextTakeover?: boolean
-  serverMaxWindowBits?: number
-  clientMaxWindowBits?: number
-  /** Messages smaller than this many bytes are sent uncompressed. @default 1024 */
-  threshold?: number
-}
 
 export interface WebSocketOptions {
   /** Paths accepted besides those registered with `wss.on()`; patterns allowed. @default ['/'] */
@@ -186,100 +163,15 @@ export const defaultOptions = {
   maxJsonKeys: 10_000,
 } as const satisfies WebSocketOptions
 
-export interface ResolvedRateLimit {
-  messages: number
-  interval: number
-  onExceeded: 'drop' | 'close'
-}
+type DefaultedCount = Exclude<keyof typeof defaultOptions, 'path' | 'backpressurePolicy'>
 
-function invalid(name: string, expected: string, value: unknown): RoomcastError {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value)
-  return new RoomcastError(
-    ErrorCode.InvalidOption,
-    `Invalid option "${name}": expected ${expected}, got ${shown}`,
-  )
-}
-
-/** Node clamps longer timer delays to 1 ms, which would turn a long timeout into a busy loop. */
-const MAX_TIMER_DELAY = 2_147_483_647
-
-type CountOption = Exclude<keyof typeof defaultOptions, 'path' | 'backpressurePolicy'>
-
-/**
- * An integer option within bounds, or its default.
- * @throws {RoomcastError} `ERR_INVALID_OPTION`, naming the option.
- */
-export function count(
-  name: string,
+/** An integer option with its documented default. */
+function option(
+  name: DefaultedCount,
   given: unknown,
-  { min = 0, max = Number.MAX_SAFE_INTEGER } = {},
+  bounds?: { min?: number; max?: number },
 ): number {
-  const value = given ?? defaultOptions[name as CountOption]
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === MAX_TIMER_DELAY ? ` up to ${max} ms` : ''
-    throw invalid(name, `an integer ≥ ${min}${range}`, value)
-  }
-  return value
-}
-
-/** Bounds of a duration option: Node timers take at most 2^31−1 ms. */
-export const duration = { max: MAX_TIMER_DELAY }
-
-/**
- * Checks a rate limit (server option or a route's).
- * @throws {RoomcastError} `ERR_INVALID_OPTION`.
- */
-export function resolveRateLimit(
-  value: unknown,
-  name = 'rateLimit',
-): ResolvedRateLimit | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'object' || value === null) throw invalid(name, 'an object', value)
-  const limit = value as Partial<RateLimitOptions>
-  const onExceeded = limit.onExceeded ?? 'drop'
-  if (onExceeded !== 'drop' && onExceeded !== 'close') {
-    throw invalid(`${name}.onExceeded`, "'drop' or 'close'", onExceeded)
-  }
-  return {
-    messages: count(`${name}.messages`, limit.messages, { min: 1 }),
-    interval: count(`${name}.interval`, limit.interval, { min: 1, max: MAX_TIMER_DELAY }),
-    onExceeded,
-  }
-}
-
-function resolveInactivity(
-  options: WebSocketOptions,
-): Pick<ResolvedOptions, 'inactivityTimeout' | 'inactivityCheckInterval' | 'logInactivity'> {
-  const seed = options.disconnectInactiveClients
-  if (seed === undefined || seed.enabled === false) {
-    return {
-      inactivityTimeout: count('inactivityTimeout', options.inactivityTimeout, duration),
-      inactivityCheckInterval: 0,
-      logInactivity: false,
-    }
-  }
-  if (typeof seed !== 'object' || seed === null) {
-    throw invalid('disconnectInactiveClients', 'an object', seed)
-  }
-  if (options.inactivityTimeout !== undefined) {
-    throw invalid(
-      'disconnectInactiveClients',
-      'not to be combined with inactivityTimeout',
-      'both given',
-    )
-  }
-  return {
-    inactivityTimeout: count('disconnectInactiveClients.inactiveTime', seed.inactiveTime, {
-      min: 1,
-      max: MAX_TIMER_DELAY,
-    }),
-    inactivityCheckInterval: count(
-      'disconnectInactiveClients.intervalCheckTime',
-      seed.intervalCheckTime ?? 0,
-      duration,
-    ),
-    logInactivity: seed.log === true,
-  }
+  return count(name, given, bounds, defaultOptions[name])
 }
 
 /** Twice the heartbeat interval, when that is longer than the default timeout. */
@@ -313,68 +205,11 @@ function resolveOrigins(value: WebSocketOptions['allowedOrigins']): OriginPatter
   return [...list]
 }
 
-function resolveDeflate(value: WebSocketOptions['perMessageDeflate']) {
-  if (value === undefined || typeof value === 'boolean') return value ?? false
-  if (typeof value !== 'object' || value === null) {
-    throw invalid('perMessageDeflate', 'a boolean or an object', value)
-  }
-  for (const bits of ['serverMaxWindowBits', 'clientMaxWindowBits'] as const) {
-    const v = value[bits]
-    if (v !== undefined && (!Number.isInteger(v) || v < 8 || v > 15)) {
-      throw invalid(`perMessageDeflate.${bits}`, 'an integer from 8 to 15', v)
-    }
-  }
-  const threshold = value.threshold
-  if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 0)) {
-    throw invalid('perMessageDeflate.threshold', 'a non-negative integer', threshold)
-  }
-  return { ...value }
-}
-
 function resolvePolicy(value: unknown): BackpressurePolicy {
   if (value === undefined) return defaultOptions.backpressurePolicy
   if (value !== 'drop' && value !== 'close')
     throw invalid('backpressurePolicy', "'drop' or 'close'", value)
   return value
-}
-
-/** ws's default: messages under 1 KiB are not worth compressing. */
-const DEFAULT_DEFLATE_THRESHOLD = 1024
-
-/** Compression settings from `perMessageDeflate` and `compression` (server or route). */
-export function resolveCompression(
-  options: Pick<WebSocketOptions, 'perMessageDeflate' | 'compression'>,
-): Pick<ResolvedOptions, 'perMessageDeflate' | 'compression' | 'deflateThreshold'> {
-  const deflate = resolveDeflate(options.perMessageDeflate)
-  const requested = options.compression
-  if (requested !== undefined && !['shared', 'dedicated', 'disabled'].includes(requested)) {
-    throw invalid('compression', "'shared', 'dedicated' or 'disabled'", requested)
-  }
-  const params = typeof deflate === 'object' ? deflate : {}
-  const deflateThreshold = params.threshold ?? DEFAULT_DEFLATE_THRESHOLD
-  if (requested === 'disabled' || (requested === undefined && deflate === false)) {
-    if (deflate !== false)
-      throw invalid('compression', 'not "disabled" while perMessageDeflate is on', requested)
-    return { perMessageDeflate: false, compression: 'disabled', deflateThreshold }
-  }
-  const compression =
-    requested ?? (params.serverNoContextTakeover === false ? 'dedicated' : 'shared')
-  if (compression === 'dedicated')
-    return { perMessageDeflate: deflate || true, compression, deflateThreshold }
-  if (params.serverNoContextTakeover === false) {
-    throw invalid(
-      'compression',
-      "not 'shared' with perMessageDeflate.serverNoContextTakeover: false",
-      requested,
-    )
-  }
-  // One deflated frame fits every connection only if no connection's stream refers back to
-  // earlier messages: the server must not take its context over (RFC 7692 §7.1.1.1).
-  return {
-    perMessageDeflate: { ...params, serverNoContextTakeover: true },
-    compression,
-    deflateThreshold,
-  }
 }
 
 function resolveAdapter(value: unknown): Adapter | undefined {
@@ -404,32 +239,32 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
     throw invalid('options', 'an object', options)
   const resolved: ResolvedOptions = {
     paths: stringList(options.path, 'path', defaultOptions.path),
-    maxPayload: count('maxPayload', options.maxPayload),
-    heartbeatInterval: count('heartbeatInterval', options.heartbeatInterval, duration),
-    clientTimeout: count(
+    maxPayload: option('maxPayload', options.maxPayload),
+    heartbeatInterval: option('heartbeatInterval', options.heartbeatInterval, duration),
+    clientTimeout: option(
       'clientTimeout',
       options.clientTimeout ?? defaultClientTimeout(options),
       duration,
     ),
-    maxConnections: count('maxConnections', options.maxConnections),
-    maxRoomsPerConnection: count('maxRoomsPerConnection', options.maxRoomsPerConnection),
+    maxConnections: option('maxConnections', options.maxConnections),
+    maxRoomsPerConnection: option('maxRoomsPerConnection', options.maxRoomsPerConnection),
     allowedOrigins: resolveOrigins(options.allowedOrigins),
     ...resolveCompression(options),
     subprotocols: stringList(options.subprotocols, 'subprotocols', []),
     verifyClient: optionalFunction(options, 'verifyClient'),
-    handshakeTimeout: count('handshakeTimeout', options.handshakeTimeout, {
+    handshakeTimeout: option('handshakeTimeout', options.handshakeTimeout, {
       min: 1,
       max: MAX_TIMER_DELAY,
     }),
-    maxQueuedBytes: count('maxQueuedBytes', options.maxQueuedBytes, { min: 1 }),
-    closeTimeout: count('closeTimeout', options.closeTimeout, duration),
-    maxBackpressure: count('maxBackpressure', options.maxBackpressure, { min: 1 }),
+    maxQueuedBytes: option('maxQueuedBytes', options.maxQueuedBytes, { min: 1 }),
+    closeTimeout: option('closeTimeout', options.closeTimeout, duration),
+    maxBackpressure: option('maxBackpressure', options.maxBackpressure, { min: 1 }),
     backpressurePolicy: resolvePolicy(options.backpressurePolicy),
     ...resolveInactivity(options),
-    maxLifetime: count('maxLifetime', options.maxLifetime, duration),
+    maxLifetime: option('maxLifetime', options.maxLifetime, duration),
     rateLimit: resolveRateLimit(options.rateLimit),
-    maxJsonDepth: count('maxJsonDepth', options.maxJsonDepth, { min: 1 }),
-    maxJsonKeys: count('maxJsonKeys', options.maxJsonKeys, { min: 0 }),
+    maxJsonDepth: option('maxJsonDepth', options.maxJsonDepth, { min: 1 }),
+    maxJsonKeys: option('maxJsonKeys', options.maxJsonKeys, { min: 0 }),
     adapter: resolveAdapter(options.adapter),
     requestTimeout:
       options.requestTimeout === undefined

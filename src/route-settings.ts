@@ -1,13 +1,9 @@
 /** Per-route settings: what a route object changes from the server's options, resolved once. */
 import type { ConnectionSettings } from './connection.js'
-import {
-  count,
-  duration,
-  type PerMessageDeflateOptions,
-  type ResolvedOptions,
-  resolveCompression,
-  resolveRateLimit,
-} from './options.js'
+import { count, duration } from './option-checks.js'
+import type { ResolvedOptions } from './options.js'
+import { type PerMessageDeflateOptions, resolveCompression } from './options-compression.js'
+import { resolveRateLimit } from './options-limits.js'
 import type { RouteDefinition } from './route-object.js'
 import type { LivenessPolicy } from './sweep.js'
 

@@ -1,0 +1,85 @@
+/** permessage-deflate parameters and the compression strategy (seed 003), server or route. */
+import { invalid } from './option-checks.js'
+
+/**
+ * How broadcasts are compressed (seed 003): `'shared'` deflates a message once
+ * for every connection with the same window (the server gives up context
+ * takeover), `'dedicated'` compresses per connection with context takeover,
+ * `'disabled'` negotiates no compression.
+ */
+export type Compression = 'shared' | 'dedicated' | 'disabled'
+
+/** permessage-deflate parameters (RFC 7692), passed through to `ws`. */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean
+  clientNoContextTakeover?: boolean
+  serverMaxWindowBits?: number
+  clientMaxWindowBits?: number
+  /** Messages smaller than this many bytes are sent uncompressed. @default 1024 */
+  threshold?: number
+}
+
+export interface ResolvedCompression {
+  perMessageDeflate: boolean | PerMessageDeflateOptions
+  compression: Compression
+  /** Messages shorter than this many bytes are not compressed. */
+  deflateThreshold: number
+}
+
+function resolveDeflate(value: boolean | PerMessageDeflateOptions | undefined) {
+  if (value === undefined || typeof value === 'boolean') return value ?? false
+  if (typeof value !== 'object' || value === null) {
+    throw invalid('perMessageDeflate', 'a boolean or an object', value)
+  }
+  for (const bits of ['serverMaxWindowBits', 'clientMaxWindowBits'] as const) {
+    const v = value[bits]
+    if (v !== undefined && (!Number.isInteger(v) || v < 8 || v > 15)) {
+      throw invalid(`perMessageDeflate.${bits}`, 'an integer from 8 to 15', v)
+    }
+  }
+  const threshold = value.threshold
+  if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 0)) {
+    throw invalid('perMessageDeflate.threshold', 'a non-negative integer', threshold)
+  }
+  return { ...value }
+}
+
+/** ws's default: messages under 1 KiB are not worth compressing. */
+const DEFAULT_DEFLATE_THRESHOLD = 1024
+
+/** Compression settings from `perMessageDeflate` and `compression` (server or route). */
+export function resolveCompression(options: {
+  perMessageDeflate?: boolean | PerMessageDeflateOptions | undefined
+  compression?: Compression | undefined
+}): ResolvedCompression {
+  const deflate = resolveDeflate(options.perMessageDeflate)
+  const requested = options.compression
+  if (requested !== undefined && !['shared', 'dedicated', 'disabled'].includes(requested)) {
+    throw invalid('compression', "'shared', 'dedicated' or 'disabled'", requested)
+  }
+  const params = typeof deflate === 'object' ? deflate : {}
+  const deflateThreshold = params.threshold ?? DEFAULT_DEFLATE_THRESHOLD
+  if (requested === 'disabled' || (requested === undefined && deflate === false)) {
+    if (deflate !== false)
+      throw invalid('compression', 'not "disabled" while perMessageDeflate is on', requested)
+    return { perMessageDeflate: false, compression: 'disabled', deflateThreshold }
+  }
+  const compression =
+    requested ?? (params.serverNoContextTakeover === false ? 'dedicated' : 'shared')
+  if (compression === 'dedicated')
+    return { perMessageDeflate: deflate || true, compression, deflateThreshold }
+  if (params.serverNoContextTakeover === false) {
+    throw invalid(
+      'compression',
+      "not 'shared' with perMessageDeflate.serverNoContextTakeover: false",
+      requested,
+    )
+  }
+  // One deflated frame fits every connection only if no connection's stream refers back to
+  // earlier messages: the server must not take its context over (RFC 7692 §7.1.1.1).
+  return {
+    perMessageDeflate: { ...params, serverNoContextTakeover: true },
+    compression,
+    deflateThreshold,
+  }
+}
