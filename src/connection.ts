@@ -63,7 +63,8 @@ export interface ConnectionSettings {
 export interface ConnectionRoute {
   url: string
   params: Record<string, string>
-  query: URLSearchParams
+  /** The query string, without `?`; parsed only when `conn.query` is read. */
+  search: string
   settings: ConnectionSettings
   identity: Identity | undefined
 }
@@ -76,11 +77,9 @@ export class Connection implements WSConnection, SweepTarget {
   readonly id = randomUUID()
   readonly url: string
   readonly params: Record<string, string>
-  readonly query: URLSearchParams
   readonly request: IncomingMessage
   readonly protocol: string
   readonly remoteAddress: string | undefined
-  metadata: Record<string, unknown>
   readonly userId: string | undefined
   isAlive = true
   readonly openedAt = Date.now()
@@ -100,6 +99,10 @@ export class Connection implements WSConnection, SweepTarget {
    */
   readonly #deflateBits: number
   readonly #host: ConnectionHost
+  /** Idle connections are most connections: what few of them use is made on first use. */
+  readonly #search: string
+  #query: URLSearchParams | undefined
+  #metadata: Record<string, unknown> | undefined
   readonly #settings: ConnectionSettings
   readonly #bucket: TokenBucket | undefined
   #abort: AbortController | undefined
@@ -131,11 +134,12 @@ export class Connection implements WSConnection, SweepTarget {
     this.request = request
     this.url = route.url
     this.params = route.params
-    this.query = route.query
+    this.#search = route.search
     this.protocol = socket.protocol
     this.remoteAddress = request.socket.remoteAddress
     this.userId = route.identity?.userId
-    this.metadata = { ...route.identity?.metadata }
+    const seeded = route.identity?.metadata
+    if (seeded !== undefined) this.#metadata = { ...seeded }
     this.nextPingAt = this.openedAt + route.settings.liveness.pingInterval
     const limit = route.settings.rateLimit
     this.#bucket = limit && new TokenBucket(limit.messages, limit.interval)
@@ -151,6 +155,20 @@ export class Connection implements WSConnection, SweepTarget {
     // ws closes the socket itself after protocol errors (1002, 1007, 1009); we only report them.
     socket.on('error', (error) => host.reportError(this, error))
     socket.on('close', (code, reason) => this.#onClose(code, reason.toString()))
+  }
+
+  get query(): URLSearchParams {
+    this.#query ??= new URLSearchParams(this.#search)
+    return this.#query
+  }
+
+  get metadata(): Record<string, unknown> {
+    this.#metadata ??= {}
+    return this.#metadata
+  }
+
+  set metadata(value: Record<string, unknown>) {
+    this.#metadata = value
   }
 
   get isOpen(): boolean {

@@ -145,12 +145,11 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     if (segments === undefined) return { status: 400, message: 'Malformed request path' }
     const match = deps.route(segments)
     if (match === undefined) return { status: 404, message: `No WebSocket route for ${path}` }
-    const query = new URLSearchParams(search)
     const entry = match.value
     return {
       url: path,
       params: match.params,
-      query,
+      search,
       settings: entry.settings,
       identity: undefined,
       entry,
