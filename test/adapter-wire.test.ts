@@ -3,7 +3,13 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { Channels } from '../src/adapter/channels.ts'
-import { decode, encode, type WireMessage } from '../src/adapter/wire.ts'
+import {
+  broadcastMarker,
+  decode,
+  encode,
+  startsWith,
+  type WireMessage,
+} from '../src/adapter/wire.ts'
 
 const messages: WireMessage[] = [
   {
@@ -150,5 +156,22 @@ describe('channels', () => {
       channels.forTarget({ rooms: ['a', 'a'], users: ['u'], ids: ['1', '2'] }, (id) => id === '1'),
       ['p:room:a', 'p:user:u', 'p:conn:2'],
     )
+  })
+})
+
+describe('own broadcasts are recognised without parsing', () => {
+  test('the marker matches broadcasts from that origin only', () => {
+    const message = encode({
+      kind: 'broadcast',
+      origin: 'node-a',
+      id: 1,
+      multi: false,
+      target: { rooms: ['r'] },
+      binary: false,
+      data: Buffer.from('hi'),
+    })
+    assert.equal(startsWith(message, broadcastMarker('node-a')), true)
+    assert.equal(startsWith(message, broadcastMarker('node-b')), false)
+    assert.equal(startsWith(message.subarray(0, 8), broadcastMarker('node-a')), false)
   })
 })

@@ -31,7 +31,14 @@ import type {
   PresenceEvent,
   WireTarget,
 } from './types.js'
-import { decode, encode, type RequestMessage, type WireMessage } from './wire.js'
+import {
+  broadcastMarker,
+  decode,
+  encode,
+  type RequestMessage,
+  startsWith,
+  type WireMessage,
+} from './wire.js'
 
 export type { ClusterAdapterOptions } from './cluster-options.js'
 
@@ -64,6 +71,7 @@ export class ClusterAdapter extends MemoryAdapter {
   #nextMessageId = 0
   #started = false
   #closing: Promise<void> | undefined
+  #ownBroadcast: Buffer | undefined
 
   /** @throws {RoomcastError} `ERR_INVALID_OPTION` naming the option that is wrong. */
   constructor(options: ClusterAdapterOptions) {
@@ -151,10 +159,19 @@ export class ClusterAdapter extends MemoryAdapter {
     payload: Payload,
     accept?: (id: string) => boolean,
   ): number {
-    const count = this.deliverLocal(target, payload, accept)
-    if (accept !== undefined || !this.#started || this.#closing !== undefined) return count
+    if (accept === undefined && this.#started && this.#closing === undefined) {
+      this.#publish(target, payload)
+    }
+    return this.deliverLocal(target, payload, accept)
+  }
+
+  /**
+   * Hands a broadcast to the bus before the local fan-out runs, so other
+   * nodes start delivering while this one writes to its own connections.
+   */
+  #publish(target: WireTarget, payload: Payload): void {
     const channels = this.#channels.forTarget(target, this.#isLocal)
-    if (channels.length === 0) return count
+    if (channels.length === 0) return
     const message = encode({
       kind: 'broadcast',
       origin: this.#nodeId,
@@ -166,7 +183,6 @@ export class ClusterAdapter extends MemoryAdapter {
     })
     // Published in call order with no await between: the bus keeps per-channel order.
     for (const channel of channels) void this.#bus.post(channel, message)
-    return count
   }
 
   /**
@@ -279,6 +295,9 @@ export class ClusterAdapter extends MemoryAdapter {
 
   #receive(buffer: Buffer): void {
     if (this.#closing !== undefined) return
+    // This node's own broadcasts come back on every room channel it has members in.
+    this.#ownBroadcast ??= broadcastMarker(this.#nodeId)
+    if (startsWith(buffer, this.#ownBroadcast)) return
     const message = decode(buffer)
     if (message === undefined || message.origin === this.#nodeId) return
     try {

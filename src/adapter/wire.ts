@@ -110,6 +110,21 @@ export function encode(message: WireMessage): Buffer {
   return out
 }
 
+/**
+ * How a broadcast published by `origin` begins after the preamble: `encode`
+ * writes `kind` then `origin` first. A node uses it to drop its own echoes
+ * from the bus without parsing their headers.
+ */
+export function broadcastMarker(origin: string): Buffer {
+  return Buffer.from(`{"kind":"broadcast","origin":${JSON.stringify(origin)},`)
+}
+
+/** Whether `buffer` is a message that starts with `marker` (see {@link broadcastMarker}). */
+export function startsWith(buffer: Buffer, marker: Buffer): boolean {
+  const end = PREAMBLE + marker.length
+  return buffer.length >= end && buffer.compare(marker, 0, marker.length, PREAMBLE, end) === 0
+}
+
 /** @returns the message, or `undefined` for anything that is not a well-formed one. */
 export function decode(buffer: Buffer): WireMessage | undefined {
   if (buffer.length < PREAMBLE || buffer[0] !== VERSION) return undefined

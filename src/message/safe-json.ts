@@ -21,9 +21,6 @@ export type MaybeJson =
   | { kind: 'text' }
   | { kind: 'unsafe'; reason: string }
 
-/** One pass: a forbidden word, or a `\u` escape that could spell one once decoded. */
-const MAY_SPELL_FORBIDDEN_KEY = /__proto__|constructor|prototype|\\u/
-
 const TEXT: MaybeJson = { kind: 'text' }
 
 const OPEN_OBJECT = 0x7b // {
@@ -35,31 +32,32 @@ const BACKSLASH = 0x5c // \
 const COLON = 0x3a // :
 
 /**
- * Parses `text` as JSON when it is JSON and within `limits`.
- *
- * Limits are judged by a scan before `JSON.parse` runs, so text that opens more
- * than `maxDepth` containers is refused as `unsafe` even if it would not have
- * parsed: that is what keeps a 100k-deep `[[[…` from ever reaching the parser.
+ * Text longer than this is scanned before `JSON.parse`: a megabyte of `[[[…`
+ * then costs a scan that stops at the depth limit, not a full parse. Shorter
+ * text is cheaper to parse first and check in one walk over the value.
+ */
+const SCAN_FIRST_ABOVE = 4096
+
+/**
+ * Parses `text` as JSON when it is JSON and within `limits` (depth, key count,
+ * no `__proto__` / `constructor` / `prototype` keys, however they are spelled).
  */
 export function parseMaybeJson(text: string, limits: JsonLimits): MaybeJson {
   const start = firstSignificant(text)
   if (!startsLikeJson(text, start)) return TEXT
-  const scanned = scan(text, start, limits)
-  if (scanned !== undefined) return scanned
-
+  if (text.length > SCAN_FIRST_ABOVE) {
+    const scanned = scan(text, start, limits)
+    if (scanned !== undefined) return scanned
+  }
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch {
     return TEXT
   }
-  // The walk costs a second pass, so only text that could spell a forbidden key
-  // (directly or through a \u escape that JSON.parse decodes) pays for it.
-  if (MAY_SPELL_FORBIDDEN_KEY.test(text)) {
-    const key = findForbiddenKey(value)
-    if (key !== undefined) return { kind: 'unsafe', reason: `forbidden key "${key}"` }
-  }
-  return { kind: 'json', value }
+  if (typeof value !== 'object' || value === null) return { kind: 'json', value }
+  const problem = check(value, limits)
+  return problem === undefined ? { kind: 'json', value } : { kind: 'unsafe', reason: problem }
 }
 
 /**
@@ -148,20 +146,34 @@ function stringEnd(text: string, open: number): number {
   }
 }
 
-/** First key anywhere in `value` that could reach a prototype when merged into an object. */
-function findForbiddenKey(value: unknown): string | undefined {
-  // An explicit stack: depth is already bounded, but recursion is not needed.
-  const pending: unknown[] = [value]
-  while (pending.length > 0) {
-    const item = pending.pop()
-    if (typeof item !== 'object' || item === null) continue
-    if (Array.isArray(item)) {
-      for (const element of item) pending.push(element)
-      continue
+/**
+ * One walk over a parsed value, with an explicit stack (no recursion): its
+ * depth, its key count, and keys that could reach a prototype when merged.
+ */
+function check(root: object, limits: JsonLimits): string | undefined {
+  const items: object[] = [root]
+  const depths: number[] = [1]
+  let keys = 0
+  while (items.length > 0) {
+    const item = items.pop() as object
+    const depth = depths.pop() as number
+    if (depth > limits.maxDepth) return `nested deeper than ${limits.maxDepth} levels`
+    const children: unknown[] = Array.isArray(item) ? item : Object.values(item)
+    if (!Array.isArray(item)) {
+      const names = Object.keys(item)
+      keys += names.length
+      if (keys > limits.maxKeys) return `more than ${limits.maxKeys} keys`
+      for (const name of names) {
+        if (name === '__proto__' || name === 'constructor' || name === 'prototype') {
+          return `forbidden key "${name}"`
+        }
+      }
     }
-    for (const key of Object.keys(item)) {
-      if (key === '__proto__' || key === 'constructor' || key === 'prototype') return key
-      pending.push((item as Record<string, unknown>)[key])
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) {
+        items.push(child)
+        depths.push(depth + 1)
+      }
     }
   }
   return undefined
