@@ -1,32 +1,21 @@
 /** Controllers (seed 004) through real sockets: replies, errors, envelopes, system rooms, schemas. */
 import assert from 'node:assert/strict'
-import { afterEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { z } from 'zod'
 import {
   defineAction,
   ReplyError,
   type RoomcastServer,
   systemController,
-  type WebSocketOptions,
   type WSConnection,
 } from '../src/index.ts'
-import { connectInto, type TestClient } from './helpers/client.ts'
+import type { TestClient } from './helpers/client.ts'
 import { nextJson } from './helpers/json.ts'
-import { startServer, type TestServer } from './helpers/server.ts'
-import { closeAll } from './helpers/teardown.ts'
+import type { TestServer } from './helpers/server.ts'
+import { serverFixture } from './helpers/teardown.ts'
 import { delay, eventually } from './helpers/timeout.ts'
 
-const servers: TestServer[] = []
-const clients: TestClient[] = []
-const open = connectInto(clients)
-
-afterEach(() => closeAll({ clients, servers }))
-
-async function serve(setup: (wss: RoomcastServer) => void, options: WebSocketOptions = {}) {
-  const server = await startServer(options, setup)
-  servers.push(server)
-  return server
-}
+const { open, serve } = serverFixture()
 
 const request = (client: TestClient, envelope: Record<string, unknown>) =>
   client.send(JSON.stringify(envelope))

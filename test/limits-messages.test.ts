@@ -1,24 +1,14 @@
 /** Limits of the message layer over real sockets: rate, JSON shape, identity, abort on close, inactivity. */
 import assert from 'node:assert/strict'
-import { afterEach, describe, test } from 'node:test'
-import type { RoomcastServer, WebSocketOptions, WSConnection } from '../src/index.ts'
-import { assertStillOpen, closedOf, connectInto, type TestClient } from './helpers/client.ts'
+import { describe, test } from 'node:test'
+import type { WebSocketOptions, WSConnection } from '../src/index.ts'
+import { assertStillOpen, closedOf } from './helpers/client.ts'
 import { nextJson, routeErrorReply } from './helpers/json.ts'
-import { recordingLogger, startServer, type TestServer } from './helpers/server.ts'
-import { closeAll } from './helpers/teardown.ts'
+import { recordingLogger } from './helpers/server.ts'
+import { serverFixture } from './helpers/teardown.ts'
 import { delay, eventually, within } from './helpers/timeout.ts'
 
-const servers: TestServer[] = []
-const clients: TestClient[] = []
-const open = connectInto(clients)
-
-afterEach(() => closeAll({ clients, servers }))
-
-async function serve(setup: (wss: RoomcastServer) => void, options: WebSocketOptions = {}) {
-  const server = await startServer(options, setup)
-  servers.push(server)
-  return server
-}
+const { open, serve } = serverFixture()
 
 /** A route object at `/m` that records what reaches onMessage and answers `ok`. */
 async function recordingRoute(options: WebSocketOptions = {}, route: Record<string, unknown> = {}) {

@@ -1,33 +1,16 @@
 /** Route objects (seed 002) over real sockets: parsing, handlers, per-route options, liveness limits. */
 import assert from 'node:assert/strict'
 import type { IncomingMessage } from 'node:http'
-import { afterEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import WebSocket from 'ws'
-import type { RoomcastServer, WebSocketOptions, WSConnection } from '../src/index.ts'
+import type { RoomcastServer, WSConnection } from '../src/index.ts'
 import { ReplyError } from '../src/index.ts'
-import {
-  assertStillOpen,
-  closedOf,
-  connectInto,
-  refusedStatus,
-  type TestClient,
-} from './helpers/client.ts'
+import { assertStillOpen, closedOf, refusedStatus, type TestClient } from './helpers/client.ts'
 import { INTERNAL_ERROR_REPLY, nextJson, routeErrorReply } from './helpers/json.ts'
-import { startServer, type TestServer } from './helpers/server.ts'
-import { closeAll } from './helpers/teardown.ts'
+import { serverFixture } from './helpers/teardown.ts'
 import { delay, eventually, within } from './helpers/timeout.ts'
 
-const servers: TestServer[] = []
-const clients: TestClient[] = []
-const open = connectInto(clients)
-
-afterEach(() => closeAll({ clients, servers }))
-
-async function serve(setup: (wss: RoomcastServer) => void, options: WebSocketOptions = {}) {
-  const server = await startServer(options, setup)
-  servers.push(server)
-  return server
-}
+const { open, serve } = serverFixture()
 
 type Chat = { type: string; text?: string; room?: string; username?: string }
 

@@ -1,8 +1,9 @@
 /** Tears down what tests opened: listed clients, raw sockets and servers, or closers run after each test. */
 import type { Socket } from 'node:net'
 import { afterEach } from 'node:test'
-import type { TestClient } from './client.ts'
-import type { TestServer } from './server.ts'
+import type { RoomcastServer, WebSocketOptions } from '../../src/index.ts'
+import { connectInto, type TestClient } from './client.ts'
+import { startServer, type TestServer } from './server.ts'
 
 /** Terminates the clients, destroys the raw sockets, then closes the servers, emptying each list. */
 export async function closeAll(opened: {
@@ -22,4 +23,24 @@ export function cleanupsAfterEach(): Array<() => unknown> {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
   })
   return cleanups
+}
+
+/**
+ * The servers and clients one test file opens, closed after each test:
+ * `serve(setup, options)` starts a server, `open(url)` connects a client.
+ */
+export function serverFixture() {
+  const servers: TestServer[] = []
+  const clients: TestClient[] = []
+  afterEach(() => closeAll({ clients, servers }))
+  return {
+    servers,
+    clients,
+    open: connectInto(clients),
+    serve: async (setup: (wss: RoomcastServer) => void, options: WebSocketOptions = {}) => {
+      const server = await startServer(options, setup)
+      servers.push(server)
+      return server
+    },
+  }
 }
