@@ -65,8 +65,6 @@ export class ClusterAdapter extends MemoryAdapter {
   readonly #requests = new PendingRequests()
   readonly #recent = new RecentIds(RECENT_BROADCASTS)
   /** Local connection ids: sends to them never go on the bus. */
-  readonly #local = new Set<string>()
-  readonly #userOf = new Map<string, string>()
   #nodeId = ''
   #nextMessageId = 0
   #started = false
@@ -125,15 +123,11 @@ export class ClusterAdapter extends MemoryAdapter {
 
   override addConnection(id: string, userId: string | undefined): void {
     super.addConnection(id, userId)
-    this.#local.add(id)
-    if (userId !== undefined) this.#userOf.set(id, userId)
     this.#interest.add(this.#channels.conn(id))
   }
 
   override removeConnection(id: string, userId: string | undefined): void {
     super.removeConnection(id, userId)
-    this.#local.delete(id)
-    this.#userOf.delete(id)
     this.#interest.remove(this.#channels.conn(id))
   }
 
@@ -278,15 +272,13 @@ export class ClusterAdapter extends MemoryAdapter {
   /** Cluster-wide joins and leaves come from the replicated view instead (#presenceChanged). */
   protected override userPresence(): void {}
 
-  readonly #isLocal = (id: string): boolean => this.#local.has(id)
+  readonly #isLocal = (id: string): boolean => this.isLocal(id)
 
   /** Records and publishes this node's count for a user in a room after each change. */
   #presenceChanged(id: string, room: string): void {
-    const userId = this.#userOf.get(id)
+    const userId = this.userOf(id)
     if (userId === undefined) return
-    const members = this.membersOf(room)
-    let count = 0
-    for (const each of this.users.get(userId) ?? []) if (members?.has(each)) count++
+    const count = this.userCountIn(room, userId)
     this.#emit(this.#view.set(room, userId, this.#nodeId, count))
     if (!this.#started) return
     const message = encode({ kind: 'presence', origin: this.#nodeId, room, userId, count })

@@ -61,8 +61,8 @@ export class MemoryAdapter implements Adapter {
   join(id: string, room: string): boolean {
     if (!this.rooms.add(id, room)) return false
     if (this.rooms.membersOf(room)?.size === 1) this.roomCreated(room)
-    const userId = this.#userOf(id)
-    if (userId !== undefined && this.#userCountIn(room, userId) === 1) {
+    const userId = this.userOf(id)
+    if (userId !== undefined && this.userCountIn(room, userId) === 1) {
       this.userPresence(room, userId, true)
     }
     return true
@@ -71,8 +71,8 @@ export class MemoryAdapter implements Adapter {
   leave(id: string, room: string): void {
     if (!this.rooms.remove(id, room)) return
     if (this.rooms.membersOf(room) === undefined) this.roomEmptied(room)
-    const userId = this.#userOf(id)
-    if (userId !== undefined && this.#userCountIn(room, userId) === 0) {
+    const userId = this.userOf(id)
+    if (userId !== undefined && this.userCountIn(room, userId) === 0) {
       this.userPresence(room, userId, false)
     }
   }
@@ -191,7 +191,7 @@ export class MemoryAdapter implements Adapter {
   protected localPresence(room: string): PresenceEntry[] {
     const counts = new Map<string, number>()
     for (const id of this.rooms.membersOf(room) ?? []) {
-      const userId = this.#userOf(id)
+      const userId = this.userOf(id)
       if (userId !== undefined) counts.set(userId, (counts.get(userId) ?? 0) + 1)
     }
     const nodeId = this.host.nodeId
@@ -218,11 +218,17 @@ export class MemoryAdapter implements Adapter {
     this.host.presence({ type: present ? 'join' : 'leave', room, userId })
   }
 
-  #userOf(id: string): string | undefined {
+  /** Whether this node holds the connection. */
+  protected isLocal(id: string): boolean {
+    return this.#connections.has(id)
+  }
+
+  protected userOf(id: string): string | undefined {
     return this.#userOfConnection.get(id)
   }
 
-  #userCountIn(room: string, userId: string): number {
+  /** How many of a user's local connections are in `room`. */
+  protected userCountIn(room: string, userId: string): number {
     const members = this.rooms.membersOf(room)
     if (members === undefined) return 0
     let count = 0
