@@ -5,8 +5,8 @@
 // --server-cores 0,1,2,3 --load-core 4 spreads them on a larger machine; --cpu-prof-dir DIR profiles the servers.
 import type { ChildProcess } from 'node:child_process'
 import { createClient } from 'redis'
+import { type RedisProcess, startRedis } from '../test/helpers/redis.ts'
 import { arg, type Event, median, next, pin, RUNS, start } from './harness.ts'
-import { type BenchRedis, startRedis } from './redis-server.ts'
 
 type Variant = 'socketio' | 'roomcast'
 const VARIANTS: Variant[] = ['socketio', 'roomcast']
@@ -268,10 +268,10 @@ export async function cluster(): Promise<void> {
       "nodes' Redis subscribers; msgs/node: Redis messages each node received per broadcast " +
       '(node 0 first; the one-node room lives on the last node)',
   )
-  let server: BenchRedis | undefined
+  let server: RedisProcess | undefined
   let redis: Redis | undefined
   try {
-    server = await startRedis(LOAD_CORE)
+    server = await startRedis(pin ? { launcher: ['taskset', '-c', String(LOAD_CORE)] } : {})
     redis = createClient({ url: server.url })
     redis.on('error', () => {})
     await redis.connect()

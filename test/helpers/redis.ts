@@ -28,6 +28,8 @@ export interface StartRedisOptions {
   binary?: string
   /** How long the server has to answer PING after each start. @default 5000 */
   readyTimeoutMs?: number
+  /** Runs the server through this command, e.g. `['taskset', '-c', '1']` to pin it (benchmarks). */
+  launcher?: string[]
 }
 
 // Servers started here that have not exited. A test process that ends any way
@@ -101,10 +103,16 @@ function exitOf(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()))
 }
 
-async function launch(binary: string, port: number, readyTimeoutMs: number): Promise<ChildProcess> {
+async function launch(
+  binary: string,
+  port: number,
+  readyTimeoutMs: number,
+  launcher: string[] = [],
+): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
   args.push('--daemonize', 'no', '--dir', tmpdir(), '--loglevel', 'warning')
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const [command, ...rest] = [...launcher, binary, ...args]
+  const child = spawn(command as string, rest, { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const keep = (chunk: string) => {
     output = (output + chunk).slice(-2000)
@@ -165,7 +173,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   // Another process may grab the port between our probe and redis binding it: retry on a new one.
   for (let attempt = 1; child === undefined; attempt++) {
     try {
-      child = await launch(binary, port, readyTimeoutMs)
+      child = await launch(binary, port, readyTimeoutMs, options.launcher)
     } catch (error) {
       if (attempt === 3 || (error as Error).message === REDIS_NOT_FOUND) throw error
       port = await freePort()
@@ -187,7 +195,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   // A server that died on its own counts as stopped, so start() brings it back.
   const running = () => child !== undefined && !hasExited(child)
   const up = async () => {
-    if (!running()) child = await launch(binary, port, readyTimeoutMs)
+    if (!running()) child = await launch(binary, port, readyTimeoutMs, options.launcher)
   }
 
   const stop = () => serial(down('SIGTERM'))
