@@ -1,6 +1,6 @@
 /** Faults of a three-node cluster over a real redis-server: Redis stopped and back, a node gone. */
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { isDeepStrictEqual } from 'node:util'
 import { ClusterAdapter } from '../src/adapter/cluster.ts'
 import { AdapterError, ErrorCode, type RoomcastServer } from '../src/index.ts'
@@ -9,22 +9,13 @@ import type { Pair } from './helpers/capture.ts'
 import { type RedisProcess, startRedis } from './helpers/redis.ts'
 import { type RedisCluster, redisCluster, until } from './helpers/redis-cluster.ts'
 import { recordingLogger } from './helpers/server.ts'
-import { cleanupsAfterEach } from './helpers/teardown.ts'
+import { cleanupsAfterEach, leaksDuringFile } from './helpers/teardown.ts'
 import { delay, eventually, within } from './helpers/timeout.ts'
 
 const cleanups = cleanupsAfterEach()
 
 // No outage may leak a rejection or an exception anywhere in the process.
-const leaked: unknown[] = []
-const onLeak = (error: unknown) => leaked.push(error)
-before(() => {
-  process.on('unhandledRejection', onLeak)
-  process.on('uncaughtException', onLeak)
-})
-after(() => {
-  process.off('unhandledRejection', onLeak)
-  process.off('uncaughtException', onLeak)
-})
+const leaked = leaksDuringFile()
 
 /** A redis-server of the test's own, so stopping it touches no other test. */
 async function redisServer(): Promise<RedisProcess> {

@@ -1,27 +1,18 @@
 /** The Redis transport against a real redis-server: bytes, batching, interest, a caller's client, outages. */
 import assert from 'node:assert/strict'
 import { performance } from 'node:perf_hooks'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { createClient } from 'redis'
 import { createRedisTransport, type RedisClient } from '../src/adapter/redis-transport.ts'
 import type { Transport, TransportStatus } from '../src/adapter/transport.ts'
 import { type RedisProcess, startRedis } from './helpers/redis.ts'
-import { cleanupsAfterEach } from './helpers/teardown.ts'
+import { cleanupsAfterEach, leaksDuringFile } from './helpers/teardown.ts'
 import { delay, eventually, within } from './helpers/timeout.ts'
 
 const cleanups = cleanupsAfterEach()
 
 // Outages must not leak a rejection or an exception anywhere in the process.
-const leaked: unknown[] = []
-const onLeak = (error: unknown) => leaked.push(error)
-before(() => {
-  process.on('unhandledRejection', onLeak)
-  process.on('uncaughtException', onLeak)
-})
-after(() => {
-  process.off('unhandledRejection', onLeak)
-  process.off('uncaughtException', onLeak)
-})
+const leaked = leaksDuringFile()
 
 async function redisServer(): Promise<RedisProcess> {
   const redis = await within(startRedis(), 8000, 'startRedis')
@@ -226,7 +217,9 @@ describe('createRedisTransport through outages', () => {
       // Up means re-subscribed already: a publish made the moment it is reported must arrive.
       const seen = statuses(transport, () => {
         for (const channel of ['r1', 'r2', 'r4']) {
-          transport.publish(channel, Buffer.from('at up')).catch(onLeak)
+          transport
+            .publish(channel, Buffer.from('at up'))
+            .catch((error: unknown) => leaked.push(error))
         }
       })
       await transport.subscribe(['r1', 'r2', 'r3'])

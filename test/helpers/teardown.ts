@@ -1,6 +1,6 @@
 /** Tears down what tests opened: listed clients, raw sockets and servers, or closers run after each test. */
 import type { Socket } from 'node:net'
-import { afterEach } from 'node:test'
+import { after, afterEach, before } from 'node:test'
 import type { RoomcastServer, WebSocketOptions } from '../../src/index.ts'
 import { connectInto, type TestClient } from './client.ts'
 import { startServer, type TestServer } from './server.ts'
@@ -43,4 +43,22 @@ export function serverFixture() {
       return server
     },
   }
+}
+
+/**
+ * Records every unhandled rejection and uncaught exception while the file's
+ * tests run (so a test can assert that none leaked), and stops after them.
+ */
+export function leaksDuringFile(): unknown[] {
+  const leaked: unknown[] = []
+  const onLeak = (error: unknown) => leaked.push(error)
+  before(() => {
+    process.on('unhandledRejection', onLeak)
+    process.on('uncaughtException', onLeak)
+  })
+  after(() => {
+    process.off('unhandledRejection', onLeak)
+    process.off('uncaughtException', onLeak)
+  })
+  return leaked
 }
