@@ -50,9 +50,9 @@ export {
   type SubscriberMiddleware,
   type SubscriberOptions,
 } from './cluster/subscribers.js'
-export type { ClusterReply, ClusterTarget } from './cluster-queries.js'
+export type { ClusterReply, ClusterTarget } from './cluster/queries.js'
 export { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
-export type { ConnectMiddleware, WebSocketAwareRequest } from './http-middleware.js'
+export type { ConnectMiddleware, WebSocketAwareRequest } from './integrations/http-middleware.js'
 export type {
   ActionContext,
   ActionHandler,
@@ -96,17 +96,17 @@ export type {
   PerMessageDeflateOptions,
   RateLimitOptions,
   WebSocketOptions,
-} from './options.js'
-export type { RouteDefinition } from './route-object.js'
-export { SendStatus } from './send-status.js'
+} from './options/options.js'
+export type { RouteDefinition } from './routes/route-object.js'
+export { SendStatus } from './connection/send-status.js'
 export {
   type BroadcastExclude,
   createWebSocket,
   RoomcastServer,
   type ServerEvents,
   type ServerHealth,
-} from './server.js'
-export type { WebSocketStats } from './stats.js'
+} from './server/server.js'
+export type { WebSocketStats } from './server/stats.js'
 export type {
   ConnectionEvent,
   ConnectionEvents,
@@ -121,5 +121,5 @@ export {
   type ServiceMessage,
   WebSocketService,
   type WebSocketServiceOptions,
-} from './websocket-service.js'
-export { type HttpApp, type WithWebSocketOptions, withWebSocket } from './with-websocket.js'
+} from './compat/websocket-service.js'
+export { type HttpApp, type WithWebSocketOptions, withWebSocket } from './integrations/with-websocket.js'

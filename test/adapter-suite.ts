@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, test } from 'node:test'
 import type { Adapter, ConnectionInfo, PresenceEvent } from '../src/adapter/types.ts'
-import { Payload } from '../src/payload.ts'
+import { Payload } from '../src/fanout/payload.ts'
 import type { FakeHost } from './helpers/adapter-host.ts'
 import type { MakeCluster, TestCluster, TestNode } from './helpers/cluster.ts'
 import { within } from './helpers/timeout.ts'

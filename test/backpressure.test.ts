@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { BackpressurePolicy, WSConnection } from '../src/index.ts'
-import { rawSocketOf } from '../src/ws-internals.ts'
+import { rawSocketOf } from '../src/connection/ws-internals.ts'
 import { type Harness, harness, type Pair } from './helpers/capture.ts'
 import { within } from './helpers/timeout.ts'
 

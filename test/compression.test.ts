@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { createWebSocket, type RoomcastServer, type WSConnection } from '../src/index.ts'
-import { toPayload } from '../src/payload.ts'
-import { rawSocketOf } from '../src/ws-internals.ts'
+import { toPayload } from '../src/fanout/payload.ts'
+import { rawSocketOf } from '../src/connection/ws-internals.ts'
 import { connect } from './helpers/client.ts'
 import { startServer, type TestServer } from './helpers/server.ts'
 

@@ -1,7 +1,7 @@
 /** ListenerRegistry: EventEmitter semantics for once/off, failures caught. */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { ListenerRegistry } from '../src/listeners.ts'
+import { ListenerRegistry } from '../src/connection/listeners.ts'
 
 type Events = { tick: (n: number) => void }
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { createWebSocket, RoomcastError } from '../src/index.ts'
-import { resolveOptions } from '../src/options.ts'
+import { resolveOptions } from '../src/options/options.ts'
 
 function invalidOption(fn: () => unknown, name: string): void {
   assert.throws(fn, (error: unknown) => {

@@ -10,7 +10,7 @@ import {
   type WebSocketOptions,
   type WSConnection,
 } from '../src/index.ts'
-import { defaultOptions } from '../src/options.ts'
+import { defaultOptions } from '../src/options/options.ts'
 import { connectInto, refusedStatus, type TestClient } from './helpers/client.ts'
 import { startServer, type TestServer } from './helpers/server.ts'
 import { closeAll } from './helpers/teardown.ts'

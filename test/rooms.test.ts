@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, test } from 'node:test'
 import { MaxRoomsExceededError, RoomcastError, type WSConnection } from '../src/index.ts'
-import { RoomIndex } from '../src/rooms.ts'
+import { RoomIndex } from '../src/connection/rooms.ts'
 import { type Harness, harness, type Pair } from './helpers/capture.ts'
 import { eventually, within } from './helpers/timeout.ts'
 

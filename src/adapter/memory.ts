@@ -3,8 +3,8 @@
  * reference every adapter is tested against, and the local index cluster
  * adapters build on (through the protected hooks below).
  */
-import type { Payload } from '../payload.js'
-import { RoomIndex } from '../rooms.js'
+import type { Payload } from '../fanout/payload.js'
+import { RoomIndex } from '../connection/rooms.js'
 import type {
   Adapter,
   AdapterHealth,

@@ -2,7 +2,7 @@
  * From a frame to the application: parse (safe JSON, or `transformRawData`),
  * then declarative responses, controllers, and `onMessage`, in that order.
  */
-import { isSendData } from '../broadcast-forms.js'
+import { isSendData } from '../fanout/broadcast-forms.js'
 import { ErrorCode, toError } from '../errors.js'
 import { invokeHook, isThenable } from '../hooks.js'
 import type { WSConnection } from '../types.js'

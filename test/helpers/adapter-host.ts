@@ -5,7 +5,7 @@ import type {
   ConnectionInfo,
   PresenceEvent,
 } from '../../src/adapter/types.ts'
-import type { Payload } from '../../src/payload.ts'
+import type { Payload } from '../../src/fanout/payload.ts'
 
 export interface Delivery {
   text: string

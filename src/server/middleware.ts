@@ -1,7 +1,7 @@
 /** Runs the middleware chain and the route handler in order, stopping when asked to. */
 import type { IncomingMessage } from 'node:http'
-import { invokeHook } from './hooks.js'
-import type { Middleware, WSConnection } from './types.js'
+import { invokeHook } from '../hooks.js'
+import type { Middleware, WSConnection } from '../types.js'
 
 /**
  * Runs `middleware` then `final` for one connection. The chain stops when a

@@ -1,11 +1,11 @@
 /** A connection's startup (onConnection → middleware → handler) and where its errors go. */
 import type { IncomingMessage } from 'node:http'
-import { CloseCode } from './close-codes.js'
-import type { Connection } from './connection.js'
-import { invokeHook, logSafely } from './hooks.js'
+import { CloseCode } from '../close-codes.js'
+import type { Connection } from '../connection/connection.js'
+import { invokeHook, logSafely } from '../hooks.js'
 import { runChain } from './middleware.js'
-import type { ResolvedOptions } from './options.js'
-import type { Middleware, RouteHandler } from './types.js'
+import type { ResolvedOptions } from '../options/options.js'
+import type { Middleware, RouteHandler } from '../types.js'
 
 /**
  * Reports `error` to `onError` and the connection's `error` listeners; with

@@ -1,5 +1,5 @@
 /** The checks every option goes through: integers in range, durations, one error shape. */
-import { ErrorCode, RoomcastError } from './errors.js'
+import { ErrorCode, RoomcastError } from '../errors.js'
 
 export function invalid(name: string, expected: string, value: unknown): RoomcastError {
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value)

@@ -1,27 +1,27 @@
 /** createWebSocket() options: types with their defaults, and the one place they are checked. */
 import type { IncomingMessage } from 'node:http'
-import type { Adapter } from './adapter/types.js'
-import { count, duration, invalid, MAX_TIMER_DELAY } from './option-checks.js'
+import type { Adapter } from '../adapter/types.js'
+import { count, duration, invalid, MAX_TIMER_DELAY } from './checks.js'
 import {
   type Compression,
   type PerMessageDeflateOptions,
   resolveCompression,
-} from './options-compression.js'
+} from './compression.js'
 import {
   type DisconnectInactiveClientsOptions,
   type RateLimitOptions,
   type ResolvedRateLimit,
   resolveInactivity,
   resolveRateLimit,
-} from './options-limits.js'
-import type { Identity, Logger, WSConnection } from './types.js'
+} from './limits.js'
+import type { Identity, Logger, WSConnection } from '../types.js'
 
-export type { Compression, PerMessageDeflateOptions } from './options-compression.js'
+export type { Compression, PerMessageDeflateOptions } from './compression.js'
 export type {
   DisconnectInactiveClientsOptions,
   RateLimitOptions,
   ResolvedRateLimit,
-} from './options-limits.js'
+} from './limits.js'
 
 /** What happens to a connection whose unsent data would pass `maxBackpressure`. */
 export type BackpressurePolicy = 'drop' | 'close'

@@ -1,5 +1,5 @@
 /** permessage-deflate parameters and the compression strategy (seed 003), server or route. */
-import { invalid } from './option-checks.js'
+import { invalid } from './checks.js'
 
 /**
  * How broadcasts are compressed (seed 003): `'shared'` deflates a message once

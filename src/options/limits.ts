@@ -1,5 +1,5 @@
 /** Options of the message layer's limits: rate limits and inactivity (seed 003/004). */
-import { count, duration, invalid, MAX_TIMER_DELAY } from './option-checks.js'
+import { count, duration, invalid, MAX_TIMER_DELAY } from './checks.js'
 
 /**
  * A per-connection message rate limit (token bucket): `messages` per

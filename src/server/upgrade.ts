@@ -2,14 +2,14 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
-import type { ConnectionRoute, ConnectionSettings } from './connection.js'
-import { toError } from './errors.js'
+import type { ConnectionRoute, ConnectionSettings } from '../connection/connection.js'
+import { toError } from '../errors.js'
 import { checkHandshakeRequest, type Rejection, writeRejection } from './handshake.js'
-import { logSafely } from './hooks.js'
-import type { AuthResult, ResolvedOptions } from './options.js'
+import { logSafely } from '../hooks.js'
+import type { AuthResult, ResolvedOptions } from '../options/options.js'
 import { createOriginCheck } from './origin.js'
-import { type RouteMatch, splitPath } from './route.js'
-import type { Identity, RouteHandler } from './types.js'
+import { type RouteMatch, splitPath } from '../routes/patterns.js'
+import type { Identity, RouteHandler } from '../types.js'
 
 export type Authenticate = (request: IncomingMessage) => AuthResult | Promise<AuthResult>
 

@@ -1,11 +1,11 @@
 /** Per-route settings: what a route object changes from the server's options, resolved once. */
-import type { ConnectionSettings } from './connection.js'
-import { count, duration } from './option-checks.js'
-import type { ResolvedOptions } from './options.js'
-import { type PerMessageDeflateOptions, resolveCompression } from './options-compression.js'
-import { resolveRateLimit } from './options-limits.js'
+import type { ConnectionSettings } from '../connection/connection.js'
+import { count, duration } from '../options/checks.js'
+import type { ResolvedOptions } from '../options/options.js'
+import { type PerMessageDeflateOptions, resolveCompression } from '../options/compression.js'
+import { resolveRateLimit } from '../options/limits.js'
 import type { RouteDefinition } from './route-object.js'
-import type { LivenessPolicy } from './sweep.js'
+import type { LivenessPolicy } from '../server/sweep.js'
 
 /** What a ws server is created with; a route that changes any of it gets its own ws server. */
 export interface WsConfig {

@@ -1,5 +1,5 @@
 /** Path patterns (static, `:param`, `*`) and a table that picks the most specific match. Pure. */
-import { ErrorCode, RoomcastError } from './errors.js'
+import { ErrorCode, RoomcastError } from '../errors.js'
 
 type Segment =
   | { kind: 'static'; value: string }

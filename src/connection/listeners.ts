@@ -1,5 +1,5 @@
 /** Typed listener lists whose failures are caught, never thrown into socket callbacks. */
-import { invokeHook } from './hooks.js'
+import { invokeHook } from '../hooks.js'
 
 type AnyListener = (...args: never[]) => unknown
 type ListenerMap<Events> = { [E in keyof Events]: AnyListener }

@@ -2,17 +2,17 @@
  * The two faces the server shows inward: to its adapter (delivery and local
  * facts by connection id) and to its connections (membership, fan-out, close).
  */
-import type { Adapter, AdapterHost, PresenceEvent } from './adapter/types.js'
-import type { BroadcastTarget } from './broadcast.js'
-import type { Connection, ConnectionHost } from './connection.js'
-import { MaxRoomsExceededError } from './errors.js'
-import { invokeHook, logSafely } from './hooks.js'
-import type { ResolvedOptions } from './options.js'
-import type { Payload } from './payload.js'
+import type { Adapter, AdapterHost, PresenceEvent } from '../adapter/types.js'
+import type { BroadcastTarget } from '../fanout/target.js'
+import type { Connection, ConnectionHost } from '../connection/connection.js'
+import { MaxRoomsExceededError } from '../errors.js'
+import { invokeHook, logSafely } from '../hooks.js'
+import type { ResolvedOptions } from '../options/options.js'
+import type { Payload } from '../fanout/payload.js'
 import type { StatsCounter } from './stats.js'
 import { InactivityClose } from './sweep.js'
-import type { WSConnection } from './types.js'
-import { WriteBatch } from './write-batch.js'
+import type { WSConnection } from '../types.js'
+import { WriteBatch } from '../fanout/write-batch.js'
 
 export interface AdapterHostDeps {
   nodeId: string

@@ -2,7 +2,7 @@
  * The server's one sweep timer: heartbeat pings, silent-client termination,
  * inactivity and lifetime limits. Never a timer per connection.
  */
-import { CloseCode } from './close-codes.js'
+import { CloseCode } from '../close-codes.js'
 
 /** How one route's connections are kept alive and bounded; shared by all of them. */
 export interface LivenessPolicy {

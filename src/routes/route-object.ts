@@ -1,10 +1,10 @@
 /** Seed 002's declarative route objects: handlers and per-route options in one value. */
 import type { IncomingMessage } from 'node:http'
-import { invokeHook } from './hooks.js'
-import type { ResponseRule } from './message/message-handler.js'
-import type { AuthResult, PerMessageDeflateOptions, RateLimitOptions } from './options.js'
-import { assertRoomName } from './rooms.js'
-import type { WSConnection } from './types.js'
+import { invokeHook } from '../hooks.js'
+import type { ResponseRule } from '../message/message-handler.js'
+import type { AuthResult, PerMessageDeflateOptions, RateLimitOptions } from '../options/options.js'
+import { assertRoomName } from '../connection/rooms.js'
+import type { WSConnection } from '../types.js'
 
 /** A route registered with `wss.route()`; `In` is what `onMessage` receives. */
 export interface RouteDefinition<In = unknown> {

@@ -2,32 +2,32 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
-import type { BroadcastTarget } from './broadcast.js'
+import type { BroadcastTarget } from '../fanout/target.js'
 import {
   type ConnectionBroadcastOptions,
   connectionBroadcast,
   toAnyPayload,
-} from './broadcast-forms.js'
-import { CloseCode, isSendableCloseCode, truncateCloseReason } from './close-codes.js'
-import { ErrorCode, RoomcastError } from './errors.js'
+} from '../fanout/broadcast-forms.js'
+import { CloseCode, isSendableCloseCode, truncateCloseReason } from '../close-codes.js'
+import { ErrorCode, RoomcastError } from '../errors.js'
 import { ListenerRegistry } from './listeners.js'
-import { errorReply } from './message/message-handler.js'
-import { TokenBucket } from './message/rate-limit.js'
-import type { BackpressurePolicy, Compression, ResolvedRateLimit } from './options.js'
-import { type Payload, toJsonPayload, toPayload } from './payload.js'
+import { errorReply } from '../message/message-handler.js'
+import { TokenBucket } from '../message/rate-limit.js'
+import type { BackpressurePolicy, Compression, ResolvedRateLimit } from '../options/options.js'
+import { type Payload, toJsonPayload, toPayload } from '../fanout/payload.js'
 import { assertRoomName } from './rooms.js'
 import { SendStatus } from './send-status.js'
 import { StartupQueue } from './startup-queue.js'
-import type { StatsCounter } from './stats.js'
-import type { LivenessPolicy, SweepTarget } from './sweep.js'
+import type { StatsCounter } from '../server/stats.js'
+import type { LivenessPolicy, SweepTarget } from '../server/sweep.js'
 import type {
   ConnectionEvent,
   ConnectionEvents,
   Identity,
   SendData,
   WSConnection,
-} from './types.js'
-import type { BatchedSocket, WriteBatch } from './write-batch.js'
+} from '../types.js'
+import type { BatchedSocket, WriteBatch } from '../fanout/write-batch.js'
 import { rawSocketOf, serverWindowBitsOf } from './ws-internals.js'
 
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
