@@ -25,6 +25,7 @@ export type {
   WireTarget,
 } from './adapter/types.js'
 export { CloseCode } from './close-codes.js'
+export type { ClusterReply, ClusterTarget } from './cluster/queries.js'
 export {
   composeHandlers,
   loggingMiddleware,
@@ -50,9 +51,19 @@ export {
   type SubscriberMiddleware,
   type SubscriberOptions,
 } from './cluster/subscribers.js'
-export type { ClusterReply, ClusterTarget } from './cluster/queries.js'
+export {
+  type ServiceMessage,
+  WebSocketService,
+  type WebSocketServiceOptions,
+} from './compat/websocket-service.js'
+export { SendStatus } from './connection/send-status.js'
 export { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
 export type { ConnectMiddleware, WebSocketAwareRequest } from './integrations/http-middleware.js'
+export {
+  type HttpApp,
+  type WithWebSocketOptions,
+  withWebSocket,
+} from './integrations/with-websocket.js'
 export type {
   ActionContext,
   ActionHandler,
@@ -98,7 +109,6 @@ export type {
   WebSocketOptions,
 } from './options/options.js'
 export type { RouteDefinition } from './routes/route-object.js'
-export { SendStatus } from './connection/send-status.js'
 export {
   type BroadcastExclude,
   createWebSocket,
@@ -117,9 +127,3 @@ export type {
   SendData,
   WSConnection,
 } from './types.js'
-export {
-  type ServiceMessage,
-  WebSocketService,
-  type WebSocketServiceOptions,
-} from './compat/websocket-service.js'
-export { type HttpApp, type WithWebSocketOptions, withWebSocket } from './integrations/with-websocket.js'

@@ -1,7 +1,7 @@
 /** Public shapes shared across modules: the connection, its events, handlers, logger. */
 import type { IncomingMessage } from 'node:http'
-import type { ConnectionBroadcastOptions } from './fanout/broadcast-forms.js'
-import type { SendStatus } from './connection/send-status.js'
+import type { SendStatus } from './connection/index.js'
+import type { ConnectionBroadcastOptions } from './fanout/index.js'
 
 /** What `conn.send()` accepts. Objects go through `conn.json()`. */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView

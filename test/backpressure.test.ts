@@ -1,8 +1,8 @@
 /** Flow control: a client that stops reading costs bounded memory and nobody else anything. */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { BackpressurePolicy, WSConnection } from '../src/index.ts'
 import { rawSocketOf } from '../src/connection/ws-internals.ts'
+import type { BackpressurePolicy, WSConnection } from '../src/index.ts'
 import { type Harness, harness, type Pair } from './helpers/capture.ts'
 import { within } from './helpers/timeout.ts'
 

@@ -1,9 +1,9 @@
 /** Compression strategies: one deflate per broadcast ('shared'), per connection ('dedicated'). */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { createWebSocket, type RoomcastServer, type WSConnection } from '../src/index.ts'
-import { toPayload } from '../src/fanout/payload.ts'
 import { rawSocketOf } from '../src/connection/ws-internals.ts'
+import { toPayload } from '../src/fanout/payload.ts'
+import { createWebSocket, type RoomcastServer, type WSConnection } from '../src/index.ts'
 import { connect } from './helpers/client.ts'
 import { startServer, type TestServer } from './helpers/server.ts'
 

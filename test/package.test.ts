@@ -169,7 +169,12 @@ describe('public type declarations', () => {
   test('no declaration reachable from dist/index.d.ts imports from "ws"', () => {
     const files = declarationClosure()
     const names = [...files.keys()].map((f) => relative(join(root, 'dist'), f)).sort()
-    for (const expected of ['index.d.ts', 'server.d.ts', 'types.d.ts', 'options.d.ts']) {
+    for (const expected of [
+      'index.d.ts',
+      'server/server.d.ts',
+      'types.d.ts',
+      'options/options.d.ts',
+    ]) {
       assert.ok(names.includes(expected), `${expected} is part of the public types: ${names}`)
     }
     const importsWs = /\bfrom\s+['"]ws(\/[^'"]*)?['"]|\bimport\(\s*['"]ws(\/[^'"]*)?['"]\s*\)/

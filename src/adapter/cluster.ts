@@ -4,7 +4,7 @@
  * holds, so a broadcast reaches only the nodes that have someone to give it to.
  */
 import { toError } from '../errors.js'
-import { Payload } from '../fanout/payload.js'
+import { Payload } from '../fanout/index.js'
 import { Channels } from './channels.js'
 import {
   type ClusterAdapterOptions,

@@ -4,8 +4,8 @@
  * same channels and wire format as the cluster adapter.
  */
 import { randomUUID } from 'node:crypto'
-import { type Payload, toJsonPayload, toPayload } from '../fanout/payload.js'
-import { assertRoomName } from '../connection/rooms.js'
+import { assertRoomName } from '../connection/index.js'
+import { type Payload, toJsonPayload, toPayload } from '../fanout/index.js'
 import type { SendData } from '../types.js'
 import { Channels } from './channels.js'
 import { AdapterError, AdapterErrorCode } from './errors.js'

@@ -3,8 +3,9 @@
  * reference every adapter is tested against, and the local index cluster
  * adapters build on (through the protected hooks below).
  */
-import type { Payload } from '../fanout/payload.js'
-import { RoomIndex } from '../connection/rooms.js'
+
+import { RoomIndex } from '../connection/index.js'
+import type { Payload } from '../fanout/index.js'
 import type {
   Adapter,
   AdapterHealth,

@@ -3,7 +3,7 @@
  * what an adapter may ask of the server. Adapters see connection ids and
  * encoded payloads, never connection objects or sockets.
  */
-import type { Payload } from '../fanout/payload.js'
+import type { Payload } from '../fanout/index.js'
 
 /**
  * Who a broadcast reaches, in a form that can travel between nodes: the

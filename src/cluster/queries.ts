@@ -11,10 +11,10 @@ import type {
   ConnectionInfo,
   NodeError,
   WireTarget,
-} from '../adapter/types.js'
+} from '../adapter/index.js'
 import { CloseCode, isSendableCloseCode } from '../close-codes.js'
+import { assertRoomName } from '../connection/index.js'
 import { ErrorCode, RoomcastError } from '../errors.js'
-import { assertRoomName } from '../connection/rooms.js'
 
 /** A cluster-wide answer, merged over nodes, with the nodes that did not answer. */
 export interface ClusterReply<T> {

@@ -2,7 +2,7 @@
  * Seed 004's `WebSocketService`: message-shaped helpers over a server's
  * broadcasts. With a cluster adapter they reach every node.
  */
-import type { RoomcastServer } from '../server/server.js'
+import type { RoomcastServer } from '../server/index.js'
 
 export interface WebSocketServiceOptions {
   webSocketServer: RoomcastServer

@@ -2,24 +2,20 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
-import type { BroadcastTarget } from '../fanout/target.js'
+import { CloseCode, isSendableCloseCode, truncateCloseReason } from '../close-codes.js'
+import { ErrorCode, RoomcastError } from '../errors.js'
+import type { BatchedSocket, BroadcastTarget, WriteBatch } from '../fanout/index.js'
 import {
   type ConnectionBroadcastOptions,
   connectionBroadcast,
+  type Payload,
   toAnyPayload,
-} from '../fanout/broadcast-forms.js'
-import { CloseCode, isSendableCloseCode, truncateCloseReason } from '../close-codes.js'
-import { ErrorCode, RoomcastError } from '../errors.js'
-import { ListenerRegistry } from './listeners.js'
-import { errorReply } from '../message/message-handler.js'
-import { TokenBucket } from '../message/rate-limit.js'
-import type { BackpressurePolicy, Compression, ResolvedRateLimit } from '../options/options.js'
-import { type Payload, toJsonPayload, toPayload } from '../fanout/payload.js'
-import { assertRoomName } from './rooms.js'
-import { SendStatus } from './send-status.js'
-import { StartupQueue } from './startup-queue.js'
-import type { StatsCounter } from '../server/stats.js'
-import type { LivenessPolicy, SweepTarget } from '../server/sweep.js'
+  toJsonPayload,
+  toPayload,
+} from '../fanout/index.js'
+import { errorReply, TokenBucket } from '../message/index.js'
+import type { BackpressurePolicy, Compression, ResolvedRateLimit } from '../options/index.js'
+import type { LivenessPolicy, StatsCounter, SweepTarget } from '../server/index.js'
 import type {
   ConnectionEvent,
   ConnectionEvents,
@@ -27,7 +23,10 @@ import type {
   SendData,
   WSConnection,
 } from '../types.js'
-import type { BatchedSocket, WriteBatch } from '../fanout/write-batch.js'
+import { ListenerRegistry } from './listeners.js'
+import { assertRoomName } from './rooms.js'
+import { SendStatus } from './send-status.js'
+import { StartupQueue } from './startup-queue.js'
 import { rawSocketOf, serverWindowBitsOf } from './ws-internals.js'
 
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
@@ -116,6 +115,7 @@ export class Connection implements WSConnection, SweepTarget {
   #closeSent: { code: number; reason: string } | undefined
   #awaitingDrain = false
 
+  /** @internal Built by the server only; kept out of the declarations so they never name `ws`. */
   constructor(
     host: ConnectionHost,
     socket: WebSocket,

@@ -1,9 +1,10 @@
 /** Seed 002 and 004 broadcast shapes, recognised by their arguments and mapped onto one target. */
-import type { BroadcastTarget } from './target.js'
+
+import { assertRoomName } from '../connection/index.js'
+import type { SendData, WSConnection } from '../types.js'
 import { type Excluded, exclusionNames } from './broadcast-operator.js'
 import { type Payload, toJsonPayload, toPayload } from './payload.js'
-import { assertRoomName } from '../connection/rooms.js'
-import type { SendData, WSConnection } from '../types.js'
+import type { BroadcastTarget } from './target.js'
 
 /** Seed 002's options for `conn.broadcast(data, options)`. */
 export interface ConnectionBroadcastOptions {

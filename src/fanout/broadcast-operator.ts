@@ -1,8 +1,9 @@
 /** wss.to(...).except(...).filter(...).volatile.send(): a chainable view of a BroadcastTarget. */
-import type { BroadcastTarget } from './target.js'
-import { type Payload, toJsonPayload, toPayload } from './payload.js'
-import { assertRoomName } from '../connection/rooms.js'
+
+import { assertRoomName } from '../connection/index.js'
 import type { SendData, WSConnection } from '../types.js'
+import { type Payload, toJsonPayload, toPayload } from './payload.js'
+import type { BroadcastTarget } from './target.js'
 
 /** Something a broadcast skips: a connection, a connection id, or a room's name. */
 export type Excluded = WSConnection | string

@@ -1,7 +1,7 @@
 /** Turns what the application sends into bytes once, whatever the number of recipients. */
 import { constants, deflateRawSync } from 'node:zlib'
-import { buildFrame } from './frame.js'
 import type { SendData } from '../types.js'
+import { buildFrame } from './frame.js'
 
 /** An encoded message: its bytes, the frame type, and its frame once someone needs it. */
 export class Payload {

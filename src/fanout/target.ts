@@ -1,5 +1,5 @@
 /** The one broadcast vocabulary every public broadcast maps onto. */
-import type { WireTarget } from '../adapter/types.js'
+import type { WireTarget } from '../adapter/index.js'
 
 /**
  * Which connections a broadcast reaches: a {@link WireTarget} (what travels

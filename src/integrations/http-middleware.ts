@@ -1,6 +1,6 @@
 /** wss.upgrade(): Connect/Express middleware that lets HTTP routes see the WebSocket side. */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { RoomcastServer } from '../server/server.js'
+import type { RoomcastServer } from '../server/index.js'
 
 /** A request that went through `wss.upgrade()`. */
 export interface WebSocketAwareRequest extends IncomingMessage {

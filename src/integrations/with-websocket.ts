@@ -1,6 +1,6 @@
 /** withWebSocket(): an http server that serves the app, handles upgrades and resists slowloris. */
 import { createServer, type RequestListener, type Server } from 'node:http'
-import type { RoomcastServer } from '../server/server.js'
+import type { RoomcastServer } from '../server/index.js'
 
 /** An app to serve: a request listener (Express, Connect) or an object with `callback()` (Koa). */
 export type HttpApp = RequestListener | { callback(): RequestListener }

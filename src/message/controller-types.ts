@@ -1,5 +1,5 @@
 /** Shapes of controller routes, handlers and their context, shared by the router and its helpers. */
-import type { RoomcastServer } from '../server/server.js'
+import type { RoomcastServer } from '../server/index.js'
 import type { WSConnection } from '../types.js'
 import type { RequestId } from './envelope.js'
 import type { StandardSchemaV1 } from './schema.js'

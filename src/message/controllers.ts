@@ -1,7 +1,7 @@
 /** `ControllerRouter`: routes `{ type, action, data?, requestId? }` envelopes to handlers and sends their replies. */
 import { toError } from '../errors.js'
 import { isThenable } from '../hooks.js'
-import type { RoomcastServer } from '../server/server.js'
+import type { RoomcastServer } from '../server/index.js'
 import { ControllerTable, type Entry } from './controller-table.js'
 import type {
   ActionContext,

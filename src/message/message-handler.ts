@@ -2,8 +2,9 @@
  * From a frame to the application: parse (safe JSON, or `transformRawData`),
  * then declarative responses, controllers, and `onMessage`, in that order.
  */
-import { isSendData } from '../fanout/broadcast-forms.js'
+
 import { ErrorCode, toError } from '../errors.js'
+import { isSendData } from '../fanout/index.js'
 import { invokeHook, isThenable } from '../hooks.js'
 import type { WSConnection } from '../types.js'
 import { type JsonLimits, parseMaybeJson } from './safe-json.js'

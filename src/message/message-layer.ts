@@ -3,9 +3,9 @@
  * route object, and `on()` routes' listener once controllers exist.
  */
 import { invokeHook, logSafely } from '../hooks.js'
-import type { RouteDefinition } from '../routes/route-object.js'
-import { routeObjectHandler } from '../routes/route-object.js'
-import type { RoomcastServer } from '../server/server.js'
+import type { RouteDefinition } from '../routes/index.js'
+import { routeObjectHandler } from '../routes/index.js'
+import type { RoomcastServer } from '../server/index.js'
 import type { Logger, RouteHandler, WSConnection } from '../types.js'
 import type { ControllerRoute, DispatchDeps } from './controller-types.js'
 import { ControllerRouter } from './controllers.js'

@@ -1,5 +1,5 @@
 /** Typed contracts: handlers typed from schemas or from a message map, and connections typed by what they send. */
-import type { RoomcastServer } from '../server/server.js'
+import type { RoomcastServer } from '../server/index.js'
 import type { WSConnection } from '../types.js'
 import type { ActionContext, ActionHandler, ActionRoute } from './controller-types.js'
 import type { RequestId } from './envelope.js'

@@ -1,6 +1,7 @@
 /** createWebSocket() options: types with their defaults, and the one place they are checked. */
 import type { IncomingMessage } from 'node:http'
-import type { Adapter } from '../adapter/types.js'
+import type { Adapter } from '../adapter/index.js'
+import type { Identity, Logger, WSConnection } from '../types.js'
 import { count, duration, invalid, MAX_TIMER_DELAY } from './checks.js'
 import {
   type Compression,
@@ -14,7 +15,6 @@ import {
   resolveInactivity,
   resolveRateLimit,
 } from './limits.js'
-import type { Identity, Logger, WSConnection } from '../types.js'
 
 export type { Compression, PerMessageDeflateOptions } from './compression.js'
 export type {

@@ -1,9 +1,9 @@
 /** Seed 002's declarative route objects: handlers and per-route options in one value. */
 import type { IncomingMessage } from 'node:http'
+import { assertRoomName } from '../connection/index.js'
 import { invokeHook } from '../hooks.js'
-import type { ResponseRule } from '../message/message-handler.js'
-import type { AuthResult, PerMessageDeflateOptions, RateLimitOptions } from '../options/options.js'
-import { assertRoomName } from '../connection/rooms.js'
+import type { ResponseRule } from '../message/index.js'
+import type { AuthResult, PerMessageDeflateOptions, RateLimitOptions } from '../options/index.js'
 import type { WSConnection } from '../types.js'
 
 /** A route registered with `wss.route()`; `In` is what `onMessage` receives. */

@@ -1,11 +1,15 @@
 /** Per-route settings: what a route object changes from the server's options, resolved once. */
-import type { ConnectionSettings } from '../connection/connection.js'
-import { count, duration } from '../options/checks.js'
-import type { ResolvedOptions } from '../options/options.js'
-import { type PerMessageDeflateOptions, resolveCompression } from '../options/compression.js'
-import { resolveRateLimit } from '../options/limits.js'
+import type { ConnectionSettings } from '../connection/index.js'
+import type { ResolvedOptions } from '../options/index.js'
+import {
+  count,
+  duration,
+  type PerMessageDeflateOptions,
+  resolveCompression,
+  resolveRateLimit,
+} from '../options/index.js'
+import type { LivenessPolicy } from '../server/index.js'
 import type { RouteDefinition } from './route-object.js'
-import type { LivenessPolicy } from '../server/sweep.js'
 
 /** What a ws server is created with; a route that changes any of it gets its own ws server. */
 export interface WsConfig {

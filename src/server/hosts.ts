@@ -2,17 +2,16 @@
  * The two faces the server shows inward: to its adapter (delivery and local
  * facts by connection id) and to its connections (membership, fan-out, close).
  */
-import type { Adapter, AdapterHost, PresenceEvent } from '../adapter/types.js'
-import type { BroadcastTarget } from '../fanout/target.js'
-import type { Connection, ConnectionHost } from '../connection/connection.js'
+import type { Adapter, AdapterHost, PresenceEvent } from '../adapter/index.js'
+import type { Connection, ConnectionHost } from '../connection/index.js'
 import { MaxRoomsExceededError } from '../errors.js'
+import type { BroadcastTarget, Payload } from '../fanout/index.js'
+import { WriteBatch } from '../fanout/index.js'
 import { invokeHook, logSafely } from '../hooks.js'
-import type { ResolvedOptions } from '../options/options.js'
-import type { Payload } from '../fanout/payload.js'
+import type { ResolvedOptions } from '../options/index.js'
+import type { WSConnection } from '../types.js'
 import type { StatsCounter } from './stats.js'
 import { InactivityClose } from './sweep.js'
-import type { WSConnection } from '../types.js'
-import { WriteBatch } from '../fanout/write-batch.js'
 
 export interface AdapterHostDeps {
   nodeId: string

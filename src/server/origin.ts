@@ -1,5 +1,5 @@
 /** Origin allowlist: exact strings, `*` wildcards and RegExps, compiled once. */
-import type { OriginPattern } from '../options/options.js'
+import type { OriginPattern } from '../options/index.js'
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

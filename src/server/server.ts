@@ -5,45 +5,62 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer as WsServer } from 'ws'
-import { MemoryAdapter } from '../adapter/memory.js'
 import type {
   Adapter,
   AdapterHealth,
   ConnectionInfo,
   PresenceEntry,
   PresenceEvent,
-} from '../adapter/types.js'
-import type { BroadcastTarget } from '../fanout/target.js'
+} from '../adapter/index.js'
+import { MemoryAdapter } from '../adapter/index.js'
+import { CloseCode } from '../close-codes.js'
+import type { SubscriberDefinition, SubscriberOptions } from '../cluster/index.js'
+import {
+  ClusterQueries,
+  type ClusterReply,
+  type ClusterTarget,
+  createSubscriberRegistry,
+  type SubscriberRegistry,
+} from '../cluster/index.js'
+import {
+  assertRoomName,
+  Connection,
+  type ConnectionHost,
+  ListenerRegistry,
+} from '../connection/index.js'
+import { ErrorCode, RoomcastError, toError } from '../errors.js'
+import type { BroadcastTarget } from '../fanout/index.js'
 import {
   allClientsTarget,
+  BroadcastOperator,
   type BroadcastToAllClientsOptions,
   type BroadcastToRoomOptions,
+  type Excluded,
+  type Payload,
   toAnyPayload,
-} from '../fanout/broadcast-forms.js'
-import { BroadcastOperator, type Excluded } from '../fanout/broadcast-operator.js'
-import { CloseCode } from '../close-codes.js'
-import { createSubscriberRegistry, type SubscriberRegistry } from '../cluster/subscriber-registry.js'
-import type { SubscriberDefinition, SubscriberOptions } from '../cluster/subscribers.js'
-import { ClusterQueries, type ClusterReply, type ClusterTarget } from '../cluster/queries.js'
-import { Connection, type ConnectionHost } from '../connection/connection.js'
-import { ErrorCode, RoomcastError, toError } from '../errors.js'
-import { writeRejection } from './handshake.js'
+  toJsonPayload,
+  toPayload,
+} from '../fanout/index.js'
 import { logSafely } from '../hooks.js'
-import { type ConnectMiddleware, createUpgradeMiddleware } from '../integrations/http-middleware.js'
-import { ListenerRegistry } from '../connection/listeners.js'
-import type { ControllerRoute } from '../message/controller-types.js'
-import { MessageLayer } from '../message/message-layer.js'
-import { type ResolvedOptions, resolveOptions, type WebSocketOptions } from '../options/options.js'
-import { type Payload, toJsonPayload, toPayload } from '../fanout/payload.js'
-import { assertRoomName } from '../connection/rooms.js'
-import { RouteTable, splitPath } from '../routes/patterns.js'
-import { assertRouteDefinition, type RouteDefinition } from '../routes/route-object.js'
-import { routeSettings, serverSettings, type WsConfig } from '../routes/settings.js'
+import { type ConnectMiddleware, createUpgradeMiddleware } from '../integrations/index.js'
+import type { ControllerRoute } from '../message/index.js'
+import { MessageLayer } from '../message/index.js'
+import { type ResolvedOptions, resolveOptions, type WebSocketOptions } from '../options/index.js'
+import {
+  assertRouteDefinition,
+  type RouteDefinition,
+  RouteTable,
+  routeSettings,
+  serverSettings,
+  splitPath,
+  type WsConfig,
+} from '../routes/index.js'
+import type { Middleware, RouteHandler, SendData, WSConnection } from '../types.js'
+import { writeRejection } from './handshake.js'
 import { createAdapterHost, createConnectionHost } from './hosts.js'
 import { createErrorReporter, startConnection } from './startup.js'
 import { StatsCounter, type WebSocketStats } from './stats.js'
 import { createSweep, periodFor } from './sweep.js'
-import type { Middleware, RouteHandler, SendData, WSConnection } from '../types.js'
 import { createUpgradePipeline, type RouteEntry, type UpgradePipeline } from './upgrade.js'
 
 /** A connection, or its id, that a broadcast skips. */

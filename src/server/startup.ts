@@ -1,11 +1,11 @@
 /** A connection's startup (onConnection → middleware → handler) and where its errors go. */
 import type { IncomingMessage } from 'node:http'
 import { CloseCode } from '../close-codes.js'
-import type { Connection } from '../connection/connection.js'
+import type { Connection } from '../connection/index.js'
 import { invokeHook, logSafely } from '../hooks.js'
-import { runChain } from './middleware.js'
-import type { ResolvedOptions } from '../options/options.js'
+import type { ResolvedOptions } from '../options/index.js'
 import type { Middleware, RouteHandler } from '../types.js'
+import { runChain } from './middleware.js'
 
 /**
  * Reports `error` to `onError` and the connection's `error` listeners; with

@@ -2,14 +2,14 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
-import type { ConnectionRoute, ConnectionSettings } from '../connection/connection.js'
+import type { ConnectionRoute, ConnectionSettings } from '../connection/index.js'
 import { toError } from '../errors.js'
-import { checkHandshakeRequest, type Rejection, writeRejection } from './handshake.js'
 import { logSafely } from '../hooks.js'
-import type { AuthResult, ResolvedOptions } from '../options/options.js'
-import { createOriginCheck } from './origin.js'
-import { type RouteMatch, splitPath } from '../routes/patterns.js'
+import type { AuthResult, ResolvedOptions } from '../options/index.js'
+import { type RouteMatch, splitPath } from '../routes/index.js'
 import type { Identity, RouteHandler } from '../types.js'
+import { checkHandshakeRequest, type Rejection, writeRejection } from './handshake.js'
+import { createOriginCheck } from './origin.js'
 
 export type Authenticate = (request: IncomingMessage) => AuthResult | Promise<AuthResult>
 

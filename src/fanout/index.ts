@@ -1,0 +1,15 @@
+/** Fan-out: payloads encoded and framed once, write batches, broadcast targets and forms. */
+
+export {
+  allClientsTarget,
+  type BroadcastToAllClientsOptions,
+  type BroadcastToRoomOptions,
+  type ConnectionBroadcastOptions,
+  connectionBroadcast,
+  isSendData,
+  toAnyPayload,
+} from './broadcast-forms.js'
+export { BroadcastOperator, type Excluded } from './broadcast-operator.js'
+export { Payload, toJsonPayload, toPayload } from './payload.js'
+export type { BroadcastTarget } from './target.js'
+export { type BatchedSocket, WriteBatch } from './write-batch.js'

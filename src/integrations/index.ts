@@ -1,0 +1,8 @@
+/** Thin shells over the server for HTTP frameworks. */
+
+export {
+  type ConnectMiddleware,
+  createUpgradeMiddleware,
+  type WebSocketAwareRequest,
+} from './http-middleware.js'
+export { type HttpApp, type WithWebSocketOptions, withWebSocket } from './with-websocket.js'

@@ -1,0 +1,5 @@
+/** Path patterns, route objects and per-route settings. */
+
+export { type RouteMatch, RouteTable, splitPath } from './patterns.js'
+export { assertRouteDefinition, type RouteDefinition, routeObjectHandler } from './route-object.js'
+export { routeSettings, serverSettings, type WsConfig } from './settings.js'
