@@ -4,75 +4,29 @@ import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
 import { CloseCode, isSendableCloseCode, truncateCloseReason } from '../close-codes.js'
 import { ErrorCode, RoomcastError } from '../errors.js'
-import type { BatchedSocket, BroadcastTarget, WriteBatch } from '../fanout/index.js'
+import type { BatchedSocket } from '../fanout/index.js'
 import {
+  allRoomsBroadcast,
   type ConnectionBroadcastOptions,
   connectionBroadcast,
   type Payload,
-  toAnyPayload,
   toJsonPayload,
   toPayload,
 } from '../fanout/index.js'
 import { errorReply, TokenBucket } from '../message/index.js'
-import type { BackpressurePolicy, Compression, ResolvedRateLimit } from '../options/index.js'
-import type { LivenessPolicy, StatsCounter, SweepTarget } from '../server/index.js'
-import type {
-  ConnectionEvent,
-  ConnectionEvents,
-  Identity,
-  SendData,
-  WSConnection,
-} from '../types.js'
-import { ListenerRegistry } from './listeners.js'
+import type { LivenessPolicy, SweepTarget } from '../server/index.js'
+import type { ConnectionEvent, ConnectionEvents, SendData, WSConnection } from '../types.js'
+import { ConnectionListeners } from './connection-listeners.js'
+import type { ConnectionHost, ConnectionRoute, ConnectionSettings } from './host.js'
 import { assertRoomName } from './rooms.js'
 import { SendStatus } from './send-status.js'
-import { StartupQueue } from './startup-queue.js'
+import { type HeldEvent, StartupQueue } from './startup-queue.js'
 import { rawSocketOf, serverWindowBitsOf } from './ws-internals.js'
 
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
 const OPEN = 1
 
-/** What a connection needs from the server that owns it; membership lives there. */
-export interface ConnectionHost {
-  readonly stats: StatsCounter
-  readonly maxQueuedBytes: number
-  readonly maxBackpressure: number
-  readonly backpressurePolicy: BackpressurePolicy
-  readonly closeTimeout: number
-  readonly writes: WriteBatch
-  join(conn: Connection, room: string): void
-  leave(conn: Connection, room: string): void
-  leaveAll(conn: Connection): void
-  roomsOf(conn: Connection): Iterable<string>
-  fanOut(target: BroadcastTarget<WSConnection>, payload: Payload): number
-  reportError(conn: Connection, error: Error): void
-  connectionClosed(conn: Connection, code: number, reason: string): void
-}
-
-/** Settings every connection of one route shares. */
-export interface ConnectionSettings {
-  readonly compression: Compression
-  /** Messages shorter than this many bytes are not compressed. */
-  readonly deflateThreshold: number
-  readonly liveness: LivenessPolicy
-  readonly rateLimit: ResolvedRateLimit | undefined
-}
-
-/** Where the upgrade request was routed, and who it belongs to. */
-export interface ConnectionRoute {
-  url: string
-  params: Record<string, string>
-  /** The query string, without `?`; parsed only when `conn.query` is read. */
-  search: string
-  settings: ConnectionSettings
-  identity: Identity | undefined
-}
-
-type HeldEvent =
-  | { event: 'message'; args: Parameters<ConnectionEvents['message']> }
-  | { event: 'close'; args: Parameters<ConnectionEvents['close']> }
-
-export class Connection implements WSConnection, SweepTarget {
+export class Connection extends ConnectionListeners implements WSConnection, SweepTarget {
   readonly id = randomUUID()
   readonly url: string
   readonly params: Record<string, string>
@@ -105,7 +59,6 @@ export class Connection implements WSConnection, SweepTarget {
   readonly #settings: ConnectionSettings
   readonly #bucket: TokenBucket | undefined
   #abort: AbortController | undefined
-  readonly #listeners = new ListenerRegistry<ConnectionEvents>()
   /** Messages (and a close) held until the route handler settles. */
   readonly #startup: StartupQueue<HeldEvent>
   #releaseWhenClosed = false
@@ -122,6 +75,7 @@ export class Connection implements WSConnection, SweepTarget {
     request: IncomingMessage,
     route: ConnectionRoute,
   ) {
+    super()
     this.#host = host
     this.#settings = route.settings
     this.#socket = socket
@@ -317,38 +271,6 @@ export class Connection implements WSConnection, SweepTarget {
     this.#socket.ping()
   }
 
-  on<E extends ConnectionEvent>(event: E, listener: ConnectionEvents[E]): this {
-    this.#listeners.add(event, listener, false)
-    return this
-  }
-
-  once<E extends ConnectionEvent>(event: E, listener: ConnectionEvents[E]): this {
-    this.#listeners.add(event, listener, true)
-    return this
-  }
-
-  off<E extends ConnectionEvent>(event: E, listener: ConnectionEvents[E]): this {
-    this.#listeners.remove(event, listener)
-    return this
-  }
-
-  onMessage(listener: ConnectionEvents['message']): this {
-    return this.on('message', listener)
-  }
-
-  onClose(listener: ConnectionEvents['close']): this {
-    return this.on('close', listener)
-  }
-
-  listenerCount(event: ConnectionEvent): number {
-    return this.#listeners.count(event)
-  }
-
-  /** Emits `error` to the connection's listeners; their own failures go to `onFailure`. */
-  emitError(error: Error, onFailure: (error: Error) => void): void {
-    this.#listeners.emit('error', [error], onFailure)
-  }
-
   /** Joining after the connection closed does nothing: its rooms are already gone. */
   join(room: string): void {
     assertRoomName(room)
@@ -390,13 +312,8 @@ export class Connection implements WSConnection, SweepTarget {
   }
 
   broadcastAllRooms(data: unknown, includeSelf: boolean): number {
-    if (typeof includeSelf !== 'boolean') {
-      throw new TypeError('broadcastAllRooms(data, includeSelf): includeSelf must be a boolean')
-    }
-    const rooms = this.getRooms()
-    if (rooms.length === 0) return 0
-    const except = includeSelf ? undefined : [this.id]
-    return this.#host.fanOut({ rooms, except }, toAnyPayload(data))
+    const broadcast = allRoomsBroadcast(this, this.getRooms(), data, includeSelf)
+    return broadcast === undefined ? 0 : this.#host.fanOut(broadcast.target, broadcast.payload)
   }
 
   /** Delivers the messages held while the handler was starting, in order; then live. */
@@ -475,6 +392,6 @@ export class Connection implements WSConnection, SweepTarget {
   }
 
   #emit<E extends ConnectionEvent>(event: E, args: Parameters<ConnectionEvents[E]>): void {
-    this.#listeners.emit(event, args, (error) => this.#host.reportError(this, error))
+    this.listeners.emit(event, args, (error) => this.#host.reportError(this, error))
   }
 }

@@ -1,4 +1,10 @@
 /** Holds a connection's inbound events until its handler is ready; bounded in bytes. */
+import type { ConnectionEvents } from '../types.js'
+
+/** What a connection holds while its handler starts: messages, then maybe its close. */
+export type HeldEvent =
+  | { event: 'message'; args: Parameters<ConnectionEvents['message']> }
+  | { event: 'close'; args: Parameters<ConnectionEvents['close']> }
 
 export class StartupQueue<Item> {
   readonly #limit: number

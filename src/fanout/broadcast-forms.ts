@@ -118,3 +118,23 @@ export function allClientsTarget(
       ((conn) => predicate({ clientId: conn.id, userData: conn.metadata, connection: conn })),
   }
 }
+
+/**
+ * Seed 002's `conn.broadcastAllRooms(data, includeSelf)`: every room the sender is in.
+ * @returns `undefined` when it is in none.
+ */
+export function allRoomsBroadcast(
+  sender: WSConnection,
+  rooms: string[],
+  data: unknown,
+  includeSelf: boolean,
+): { target: BroadcastTarget<WSConnection>; payload: Payload } | undefined {
+  if (typeof includeSelf !== 'boolean') {
+    throw new TypeError('broadcastAllRooms(data, includeSelf): includeSelf must be a boolean')
+  }
+  if (rooms.length === 0) return undefined
+  return {
+    target: { rooms, except: includeSelf ? undefined : [sender.id] },
+    payload: toAnyPayload(data),
+  }
+}

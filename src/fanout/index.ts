@@ -2,6 +2,7 @@
 
 export {
   allClientsTarget,
+  allRoomsBroadcast,
   type BroadcastToAllClientsOptions,
   type BroadcastToRoomOptions,
   type ConnectionBroadcastOptions,

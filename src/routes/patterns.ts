@@ -102,6 +102,25 @@ function matchSegments(segments: Segment[], path: string[]): Record<string, stri
 export class RouteTable<T> {
   readonly #routes: CompiledRoute<T>[] = []
 
+  /**
+   * A table of `patterns`, all leading to `value`, from an option's list.
+   * @throws {RoomcastError} `ERR_INVALID_OPTION` naming `option`, for a malformed pattern.
+   */
+  static of<T>(patterns: readonly string[], value: T, option: string): RouteTable<T> {
+    const table = new RouteTable<T>()
+    for (const pattern of patterns) {
+      try {
+        table.add(pattern, value)
+      } catch (cause) {
+        const reason = cause instanceof Error ? cause.message : String(cause)
+        throw new RoomcastError(ErrorCode.InvalidOption, `Invalid option "${option}": ${reason}`, {
+          cause,
+        })
+      }
+    }
+    return table
+  }
+
   /** @throws {RoomcastError} `ERR_INVALID_ROUTE`, or `ERR_DUPLICATE_ROUTE` for the same shape twice. */
   add(pattern: string, value: T): void {
     const segments = compile(pattern)

@@ -1,0 +1,43 @@
+/** What a connection is given: the server it reports to, its route's settings, who it belongs to. */
+
+import type { BroadcastTarget, Payload, WriteBatch } from '../fanout/index.js'
+import type { BackpressurePolicy, Compression, ResolvedRateLimit } from '../options/index.js'
+import type { LivenessPolicy, StatsCounter } from '../server/index.js'
+import type { Identity, WSConnection } from '../types.js'
+import type { Connection } from './connection.js'
+
+/** What a connection needs from the server that owns it; membership lives there. */
+export interface ConnectionHost {
+  readonly stats: StatsCounter
+  readonly maxQueuedBytes: number
+  readonly maxBackpressure: number
+  readonly backpressurePolicy: BackpressurePolicy
+  readonly closeTimeout: number
+  readonly writes: WriteBatch
+  join(conn: Connection, room: string): void
+  leave(conn: Connection, room: string): void
+  leaveAll(conn: Connection): void
+  roomsOf(conn: Connection): Iterable<string>
+  fanOut(target: BroadcastTarget<WSConnection>, payload: Payload): number
+  reportError(conn: Connection, error: Error): void
+  connectionClosed(conn: Connection, code: number, reason: string): void
+}
+
+/** Settings every connection of one route shares. */
+export interface ConnectionSettings {
+  readonly compression: Compression
+  /** Messages shorter than this many bytes are not compressed. */
+  readonly deflateThreshold: number
+  readonly liveness: LivenessPolicy
+  readonly rateLimit: ResolvedRateLimit | undefined
+}
+
+/** Where the upgrade request was routed, and who it belongs to. */
+export interface ConnectionRoute {
+  url: string
+  params: Record<string, string>
+  /** The query string, without `?`; parsed only when `conn.query` is read. */
+  search: string
+  settings: ConnectionSettings
+  identity: Identity | undefined
+}

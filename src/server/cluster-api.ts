@@ -1,0 +1,82 @@
+/** The server's cluster-wide methods: custom messages, queries and actions on every node, presence. */
+import type { Adapter, ConnectionInfo, PresenceEntry } from '../adapter/index.js'
+import { ClusterQueries, type ClusterReply, type ClusterTarget } from '../cluster/index.js'
+import { assertRoomName } from '../connection/index.js'
+import { BroadcastApi } from './broadcast-api.js'
+
+/** Cluster-wide reads and actions over the adapter; on a single node they answer for it alone. */
+export abstract class ClusterApi extends BroadcastApi {
+  readonly #adapter: Adapter
+  readonly #cluster: ClusterQueries
+
+  constructor(adapter: Adapter, requestTimeout: number | undefined) {
+    super()
+    this.#adapter = adapter
+    this.#cluster = new ClusterQueries(adapter, requestTimeout)
+  }
+
+  /** Sends a custom message to every node's subscribers (this one included). */
+  publish(channel: string, message: unknown): Promise<void> {
+    if (typeof channel !== 'string' || channel === '') {
+      throw new TypeError('publish(channel, message): channel must be a non-empty string')
+    }
+    return this.#adapter.publish(channel, message)
+  }
+
+  /** Seed 004's name for `publish`. */
+  sendCustomMessage(channel: string, message: unknown): Promise<void> {
+    return this.publish(channel, message)
+  }
+
+  /** Open connections on every node. */
+  countConnections(): Promise<ClusterReply<number>> {
+    return this.#cluster.countConnections()
+  }
+
+  /** Rooms with members on any node. */
+  fetchRooms(): Promise<ClusterReply<string[]>> {
+    return this.#cluster.fetchRooms()
+  }
+
+  /** The connections a target selects, on every node; without one, all of them. */
+  fetchConnections(target?: ClusterTarget): Promise<ClusterReply<ConnectionInfo[]>> {
+    return this.#cluster.fetchConnections(target)
+  }
+
+  fetchRoomMembers(room: string): Promise<ClusterReply<ConnectionInfo[]>> {
+    assertRoomName(room)
+    return this.#cluster.fetchConnections({ rooms: [room] })
+  }
+
+  fetchUserConnections(userId: string): Promise<ClusterReply<ConnectionInfo[]>> {
+    return this.#cluster.fetchConnections({ users: [userId] })
+  }
+
+  /** Makes the connections a target selects join `rooms`, wherever they are. @returns how many. */
+  joinRooms(target: ClusterTarget, rooms: string[]): Promise<ClusterReply<number>> {
+    return this.#cluster.joinRooms(target, rooms)
+  }
+
+  leaveRooms(target: ClusterTarget, rooms: string[]): Promise<ClusterReply<number>> {
+    return this.#cluster.leaveRooms(target, rooms)
+  }
+
+  /**
+   * Closes the connections a target selects, wherever they are (`{ all: true }` for every one).
+   * @throws {RoomcastError} `ERR_INVALID_CLOSE_CODE`. @throws {TypeError} for a malformed target.
+   */
+  disconnect(target: ClusterTarget, code?: number, reason?: string): Promise<ClusterReply<number>> {
+    return this.#cluster.disconnect(target, code, reason)
+  }
+
+  /** Closes every connection of a user, on every node. */
+  disconnectUser(userId: string, code?: number, reason?: string): Promise<ClusterReply<number>> {
+    return this.disconnect({ users: [userId] }, code, reason)
+  }
+
+  /** Who is in a room, cluster-wide: users, each with their connection count per node. */
+  presence(room: string): Promise<PresenceEntry[]> {
+    assertRoomName(room)
+    return this.#adapter.presence(room)
+  }
+}

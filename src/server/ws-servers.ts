@@ -1,0 +1,41 @@
+/** The ws servers that complete upgrades: the server's own, then one per route object with ws-level options. */
+import { WebSocketServer as WsServer } from 'ws'
+import type { WsConfig } from '../routes/index.js'
+import { writeRejection } from './handshake.js'
+
+export class WsServers {
+  readonly #servers: WsServer[] = []
+  readonly #rejected: (status: number) => void
+
+  /** `rejected` counts the handshakes ws itself refuses. */
+  constructor(rejected: (status: number) => void) {
+    this.#rejected = rejected
+  }
+
+  create(config: WsConfig): WsServer {
+    const preferred = config.subprotocols
+    const wsServer = new WsServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: config.maxPayload,
+      perMessageDeflate: config.perMessageDeflate,
+      autoPong: config.autoPong,
+      // Server preference order: the first of ours the client also offers.
+      handleProtocols: (offered) => preferred.find((p) => offered.has(p)) ?? false,
+    })
+    // Header errors only ws checks (malformed Sec-WebSocket-Protocol/-Extensions) are all 400s.
+    wsServer.on('wsClientError', (error, socket) => {
+      this.#rejected(400)
+      writeRejection(socket, { status: 400, message: error.message })
+    })
+    this.#servers.push(wsServer)
+    return wsServer
+  }
+
+  close(): void {
+    for (const wsServer of this.#servers) {
+      wsServer.removeAllListeners()
+      wsServer.close()
+    }
+  }
+}
