@@ -39,7 +39,7 @@ export function invokeHook<Args extends unknown[]>(
 /** Logs through the user's logger; a logger that throws is ignored rather than crashing. */
 export function logSafely(
   logger: Logger,
-  level: keyof Logger,
+  level: 'error' | 'warn',
   message: string,
   ...details: unknown[]
 ): void {

@@ -108,7 +108,8 @@ export type {
   RateLimitOptions,
   WebSocketOptions,
 } from './options/options.js'
-export type { RouteDefinition } from './routes/route-object.js'
+export type { Behaviour } from './routes/behaviour.js'
+export type { RouteConnection, RouteDefinition } from './routes/route-object.js'
 export {
   type BroadcastExclude,
   createWebSocket,

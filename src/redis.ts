@@ -9,6 +9,7 @@ import {
   type RedisClient,
   type RedisTransportOptions,
 } from './adapter/redis-transport.js'
+import { assertKnownKeys, keySet } from './options/index.js'
 
 /** Where to find Redis: a URL (roomcast owns its clients) or your client (it stays yours). */
 export type RedisConnection = string | RedisClient
@@ -21,21 +22,62 @@ export interface RedisAdapterOptions
   connectTimeout?: number
 }
 
+const ADAPTER_KEYS = keySet<RedisAdapterOptions>({
+  redis: true,
+  connectTimeout: true,
+  prefix: true,
+  nodeId: true,
+  heartbeatInterval: true,
+  nodeTimeout: true,
+  requestTimeout: true,
+})
+
+/** Options of the Redis {@link createEmitter}. */
+export interface RedisEmitterOptions {
+  /** A `redis://` URL, or a connected node-redis client (duplicated, never closed). */
+  redis: RedisConnection
+  /** The cluster's channel prefix. @default 'roomcast' */
+  prefix?: string
+  /** How long the first connection may take (ms). @default 5000 */
+  connectTimeout?: number
+}
+
+const EMITTER_KEYS = keySet<RedisEmitterOptions>({
+  redis: true,
+  prefix: true,
+  connectTimeout: true,
+})
+
 function transportOptions(redis: RedisConnection, connectTimeout?: number): RedisTransportOptions {
   const timeout = connectTimeout === undefined ? {} : { connectTimeout }
   if (typeof redis === 'string') return { url: redis, ...timeout }
-  if (typeof redis === 'object' && redis !== null) return { client: redis, ...timeout }
-  throw new TypeError('roomcast/redis: `redis` must be a redis:// URL or a node-redis client')
+  // A plain `{ host, port }` (PXL's redis config) is not a client: it has no duplicate().
+  if (typeof (redis as Partial<RedisClient> | null)?.duplicate === 'function') {
+    return { client: redis, ...timeout }
+  }
+  throw new TypeError(
+    'roomcast/redis: `redis` must be a redis:// URL or a node-redis client (for { host, port }, pass `redis://host:port`)',
+  )
+}
+
+function assertOptions(options: unknown, known: ReadonlySet<string>, scope: string): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${scope}: options must be an object with \`redis\``)
+  }
+  const object = scope === 'createEmitter' ? 'createEmitter' : 'createRedisAdapter'
+  assertKnownKeys(options, known, { object, scope })
 }
 
 /**
  * Connects to Redis and returns a cluster adapter for `createWebSocket({ adapter })`.
  * Delivery over Redis pub/sub is at-most-once.
+ * @throws {RoomcastError} (rejects) `ERR_INVALID_OPTION` for an option it does not have.
  * @example
  * const adapter = await createRedisAdapter({ redis: 'redis://127.0.0.1:6379', prefix: 'chat' })
  * const wss = createWebSocket({ adapter })
  */
 export async function createRedisAdapter(options: RedisAdapterOptions): Promise<ClusterAdapter> {
+  assertOptions(options, ADAPTER_KEYS, 'createRedisAdapter')
   const { redis, connectTimeout, ...cluster } = options
   const transport = await createRedisTransport(transportOptions(redis, connectTimeout))
   try {
@@ -54,15 +96,13 @@ export interface RedisEmitter extends Emitter {
 /**
  * An emitter for processes without a WebSocket server (job workers, cron
  * tasks, HTTP APIs): the same targeting as the server, over Redis.
+ * @throws {RoomcastError} (rejects) `ERR_INVALID_OPTION` for an option it does not have.
  * @example
  * const emitter = await createEmitter({ redis: process.env.REDIS_URL, prefix: 'chat' })
  * await emitter.to('lobby').json({ type: 'news', text: 'Deploy done' })
  */
-export async function createEmitter(options: {
-  redis: RedisConnection
-  prefix?: string
-  connectTimeout?: number
-}): Promise<RedisEmitter> {
+export async function createEmitter(options: RedisEmitterOptions): Promise<RedisEmitter> {
+  assertOptions(options, EMITTER_KEYS, 'createEmitter')
   const transport = await createRedisTransport(
     transportOptions(options.redis, options.connectTimeout),
   )

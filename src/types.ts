@@ -139,4 +139,8 @@ export type Middleware = (
 export interface Logger {
   error(message: string, ...details: unknown[]): void
   warn(message: string, ...details: unknown[]): void
+  /** Gets the `debug: true` lines when there is no `debug()`; with neither, `warn()` does. */
+  info?(message: string, ...details: unknown[]): void
+  /** With `debug: true`: each handshake, refusal (status and reason), join, leave and close. */
+  debug?(message: string, ...details: unknown[]): void
 }

@@ -1,5 +1,6 @@
 /** The cluster adapter's options, their defaults, and the checks made before anything starts. */
 import { ErrorCode, RoomcastError } from '../errors.js'
+import { assertKnownKeys, keySet } from '../options/index.js'
 import type { Transport } from './transport.js'
 
 export interface ClusterAdapterOptions {
@@ -39,8 +40,22 @@ export const clusterDefaults = {
   requestTimeout: 5000,
 } satisfies Partial<ClusterAdapterOptions>
 
-/** @throws {RoomcastError} `ERR_INVALID_OPTION` naming the first option that is wrong. */
+const CLUSTER_KEYS = keySet<ClusterAdapterOptions>({
+  transport: true,
+  ownsTransport: true,
+  prefix: true,
+  nodeId: true,
+  heartbeatInterval: true,
+  nodeTimeout: true,
+  requestTimeout: true,
+})
+
+/** @throws {RoomcastError} `ERR_INVALID_OPTION` naming the first option that is wrong or unknown. */
 export function resolveClusterOptions(options: ClusterAdapterOptions): ResolvedClusterOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw invalid('ClusterAdapter takes an options object with `transport`')
+  }
+  assertKnownKeys(options, CLUSTER_KEYS, { object: 'ClusterAdapter', scope: 'ClusterAdapter' })
   const { transport, prefix, nodeId } = options
   if (typeof transport?.publish !== 'function' || typeof transport.subscribe !== 'function') {
     throw invalid('`transport` must be a Transport (publish, subscribe, unsubscribe, …)')

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { assertRoomName } from '../connection/index.js'
 import { type Payload, toJsonPayload, toPayload } from '../fanout/index.js'
+import { assertKnownKeys, keySet } from '../options/index.js'
 import type { SendData } from '../types.js'
 import { Channels } from './channels.js'
 import { AdapterError, AdapterErrorCode } from './errors.js'
@@ -19,6 +20,8 @@ export interface EmitterOptions {
   /** The cluster's channel prefix. @default 'roomcast' */
   prefix?: string
 }
+
+const EMITTER_KEYS = keySet<EmitterOptions>({ transport: true, prefix: true })
 
 /** Publishes one encoded message for a target; shared by every operator of one emitter. */
 type Send = (target: WireTarget, payload: Payload) => Promise<void>
@@ -98,12 +101,16 @@ export interface Emitter {
 }
 
 /**
- * @throws {RoomcastError} `ERR_INVALID_OPTION` for an empty `prefix`.
+ * @throws {RoomcastError} `ERR_INVALID_OPTION` for an empty `prefix` or an unknown option.
  * @example
  * const emitter = createEmitter({ transport })
  * await emitter.to('lobby').except(userSocketId).json({ type: 'news', text })
  */
 export function createEmitter(options: EmitterOptions): Emitter {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createEmitter: options must be an object with `transport`')
+  }
+  assertKnownKeys(options, EMITTER_KEYS, { object: 'createEmitter', scope: 'createEmitter' })
   const { transport } = options
   if (typeof transport?.publish !== 'function') {
     throw new TypeError('createEmitter: `transport` must be a Transport')

@@ -8,6 +8,7 @@ import {
   type RespVersions,
   type TypeMapping,
 } from 'redis'
+import { assertKnownKeys } from '../options/index.js'
 import type { Transport, TransportStatus } from './transport.js'
 
 /** A connected node-redis v5 client, whatever its modules, RESP version or type mapping. */
@@ -42,6 +43,14 @@ export type RedisTransportOptions = CommonOptions &
         url?: never
       }
   )
+
+// A union's keys are only the common ones, so the set is spelled out.
+const TRANSPORT_KEYS: ReadonlySet<string> = new Set<keyof CommonOptions | 'url' | 'client'>([
+  'url',
+  'client',
+  'connectTimeout',
+  'onError',
+])
 
 // Bounded exponential backoff, forever: the transport gives up only on close().
 const minReconnectDelay = 50
@@ -308,12 +317,20 @@ function connectWithin(clients: RedisClient[], timeout: number, lastError: () =>
  * connected; afterwards it reconnects (50 ms doubling to 2 s) until `close()`,
  * and reports each outage and recovery once through `onStatus`.
  * @throws {TypeError} when neither or both of `url` and `client` are given.
+ * @throws {RoomcastError} `ERR_INVALID_OPTION` for an option it does not have.
  * @example
  * const transport = await createRedisTransport({ url: 'redis://127.0.0.1:6379' })
  * transport.onMessage((channel, message) => console.log(channel, message.length))
  * await transport.subscribe(['app:room:lobby'])
  */
 export function createRedisTransport(options: RedisTransportOptions): Promise<Transport> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createRedisTransport: pass `{ url }` or `{ client }`')
+  }
+  assertKnownKeys(options, TRANSPORT_KEYS, {
+    object: 'createRedisTransport',
+    scope: 'createRedisTransport',
+  })
   const { url, client, connectTimeout = 5000 } = options
   if ((url === undefined) === (client === undefined)) {
     throw new TypeError('createRedisTransport: pass exactly one of `url` and `client`')

@@ -10,6 +10,7 @@ import {
   type ConnectionBroadcastOptions,
   connectionBroadcast,
   type Payload,
+  toAnyPayload,
   toJsonPayload,
   toPayload,
 } from '../fanout/index.js'
@@ -137,7 +138,7 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   }
 
   send(data: SendData): boolean {
-    return this.sendPayload(toPayload(data))
+    return this.sendPayload(this.#toSendPayload(data))
   }
 
   json(value: unknown): boolean {
@@ -155,7 +156,12 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   }
 
   trySend(data: SendData): SendStatus {
-    return this.writePayload(toPayload(data), false)
+    return this.writePayload(this.#toSendPayload(data), false)
+  }
+
+  /** Seed 000's strict `send()`, or seed 002's on route objects (values other than bytes as JSON). */
+  #toSendPayload(data: SendData): Payload {
+    return this.#settings.sendsValuesAsJson ? toAnyPayload(data) : toPayload(data)
   }
 
   tryJson(value: unknown): SendStatus {

@@ -30,6 +30,8 @@ export interface ConnectionSettings {
   readonly deflateThreshold: number
   readonly liveness: LivenessPolicy
   readonly rateLimit: ResolvedRateLimit | undefined
+  /** Seed 002's contract for route objects: `send()` sends plain objects and arrays as JSON. */
+  readonly sendsValuesAsJson: boolean
 }
 
 /** Where the upgrade request was routed, and who it belongs to. */

@@ -5,4 +5,5 @@ export {
   createUpgradeMiddleware,
   type WebSocketAwareRequest,
 } from './http-middleware.js'
+export { closeHttpServer, createHardenedServer, listenOn, upgradeRequired } from './http-server.js'
 export { type HttpApp, type WithWebSocketOptions, withWebSocket } from './with-websocket.js'

@@ -1,22 +1,24 @@
 /** withWebSocket(): an http server that serves the app, handles upgrades and resists slowloris. */
-import { createServer, type RequestListener, type Server } from 'node:http'
+import type { RequestListener, Server } from 'node:http'
+import { assertKnownKeys, keySet } from '../options/index.js'
 import type { RoomcastServer } from '../server/index.js'
+import { createHardenedServer, type HttpTimeouts, listenOn } from './http-server.js'
 
 /** An app to serve: a request listener (Express, Connect) or an object with `callback()` (Koa). */
 export type HttpApp = RequestListener | { callback(): RequestListener }
 
-export interface WithWebSocketOptions {
-  /** Time allowed to receive a request's headers (ms); cuts slowloris clients off. @default 10000 */
-  headersTimeout?: number
-  /** Time allowed to receive a whole request (ms). @default 60000 */
-  requestTimeout?: number
-}
+export type WithWebSocketOptions = HttpTimeouts
+
+const WITH_WEBSOCKET_KEYS = keySet<WithWebSocketOptions>({
+  headersTimeout: true,
+  requestTimeout: true,
+})
 
 /**
  * Creates an http server for `app`, attaches `wss` and listens on `port`.
- * Header and request timeouts are far tighter than Node's defaults, and
- * enforced about four times per `headersTimeout`, so a client trickling its
- * headers is cut off within seconds.
+ * Header and request timeouts are far tighter than Node's defaults, so a
+ * client trickling its headers is cut off within seconds.
+ * @throws {RoomcastError} (rejects) `ERR_INVALID_OPTION` for an option it does not have.
  * @example
  * const server = await withWebSocket(app, wss, 3000)
  */
@@ -27,23 +29,12 @@ export async function withWebSocket(
   host?: string,
   options: WithWebSocketOptions = {},
 ): Promise<Server> {
-  const listener = typeof app === 'function' ? app : app.callback()
-  const headersTimeout = options.headersTimeout ?? 10_000
-  const server = createServer(
-    {
-      headersTimeout,
-      requestTimeout: Math.max(options.requestTimeout ?? 60_000, headersTimeout),
-      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))),
-    },
-    listener,
-  )
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
+  assertKnownKeys(options, WITH_WEBSOCKET_KEYS, {
+    object: 'withWebSocket',
+    scope: 'withWebSocket',
   })
+  const server = createHardenedServer(typeof app === 'function' ? app : app.callback(), options)
+  await listenOn(server, port, host)
   // Attached only once listening, so a failed listen (EADDRINUSE) leaves wss untouched.
   wss.attach(server)
   return server

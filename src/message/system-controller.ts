@@ -2,6 +2,7 @@
 
 import { MAX_ROOM_NAME_LENGTH } from '../connection/index.js'
 import { isThenable } from '../hooks.js'
+import { assertKnownKeys, keySet } from '../options/index.js'
 import type { RoomcastServer } from '../server/index.js'
 import type { WSConnection } from '../types.js'
 import type { ActionRoute, ControllerConnection } from './controller-types.js'
@@ -23,6 +24,11 @@ export interface SystemControllerOptions<Conn = WSConnection> {
    */
   clientCanJoinMultipleRooms?: boolean | undefined
 }
+
+const SYSTEM_CONTROLLER_KEYS = keySet<SystemControllerOptions>({
+  authorizeJoin: true,
+  clientCanJoinMultipleRooms: true,
+})
 
 /** `data` of `system.joinRoom` and `system.leaveRoom`. */
 export interface RoomRequest {
@@ -61,6 +67,8 @@ function issue(message: string, path: string[]): { issues: StandardSchemaIssue[]
 /**
  * Routes for type `'system'`: `joinRoom` and `leaveRoom` with `{ roomName }`,
  * both answered `{ room, rooms }`. Register them with the other controllers.
+ * @throws {RoomcastError} `ERR_INVALID_OPTION` for an option it does not have.
+ * @throws {TypeError} for an option of the wrong type.
  *
  * @example
  * router.add(systemController({ authorizeJoin: (conn, room) => room.startsWith('public:') }))
@@ -69,6 +77,13 @@ export function systemController<
   Conn extends ControllerConnection = WSConnection,
   Server = RoomcastServer,
 >(options: SystemControllerOptions<Conn> = {}): ActionRoute<Conn, Server>[] {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('systemController: options must be an object')
+  }
+  assertKnownKeys(options, SYSTEM_CONTROLLER_KEYS, {
+    object: 'systemController',
+    scope: 'systemController',
+  })
   const { authorizeJoin, clientCanJoinMultipleRooms = true } = options
   if (authorizeJoin !== undefined && typeof authorizeJoin !== 'function') {
     throw new TypeError('systemController: authorizeJoin must be a function')

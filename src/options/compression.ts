@@ -1,5 +1,6 @@
 /** permessage-deflate parameters and the compression strategy (seed 003), server or route. */
 import { invalid } from './checks.js'
+import { assertKnownKeys, keySet } from './known-keys.js'
 
 /**
  * How broadcasts are compressed (seed 003): `'shared'` deflates a message once
@@ -17,7 +18,22 @@ export interface PerMessageDeflateOptions {
   clientMaxWindowBits?: number
   /** Messages smaller than this many bytes are sent uncompressed. @default 1024 */
   threshold?: number
+  /**
+   * Refuse (HTTP 400, before the upgrade) a client whose permessage-deflate
+   * offer cannot match these parameters, or that offers none, instead of
+   * connecting it uncompressed (seed 002). @default false
+   */
+  strict?: boolean
 }
+
+const DEFLATE_KEYS = keySet<PerMessageDeflateOptions>({
+  serverNoContextTakeover: true,
+  clientNoContextTakeover: true,
+  serverMaxWindowBits: true,
+  clientMaxWindowBits: true,
+  threshold: true,
+  strict: true,
+})
 
 export interface ResolvedCompression {
   perMessageDeflate: boolean | PerMessageDeflateOptions
@@ -26,10 +42,21 @@ export interface ResolvedCompression {
   deflateThreshold: number
 }
 
-function resolveDeflate(value: boolean | PerMessageDeflateOptions | undefined) {
+function resolveDeflate(value: boolean | PerMessageDeflateOptions | undefined, scope?: string) {
   if (value === undefined || typeof value === 'boolean') return value ?? false
   if (typeof value !== 'object' || value === null) {
     throw invalid('perMessageDeflate', 'a boolean or an object', value)
+  }
+  assertKnownKeys(value, DEFLATE_KEYS, {
+    object: 'perMessageDeflate',
+    path: 'perMessageDeflate.',
+    ...(scope === undefined ? {} : { scope }),
+  })
+  for (const flag of ['serverNoContextTakeover', 'clientNoContextTakeover', 'strict'] as const) {
+    const v = value[flag]
+    if (v !== undefined && typeof v !== 'boolean') {
+      throw invalid(`perMessageDeflate.${flag}`, 'true or false', v)
+    }
   }
   for (const bits of ['serverMaxWindowBits', 'clientMaxWindowBits'] as const) {
     const v = value[bits]
@@ -47,12 +74,18 @@ function resolveDeflate(value: boolean | PerMessageDeflateOptions | undefined) {
 /** ws's default: messages under 1 KiB are not worth compressing. */
 const DEFAULT_DEFLATE_THRESHOLD = 1024
 
-/** Compression settings from `perMessageDeflate` and `compression` (server or route). */
-export function resolveCompression(options: {
-  perMessageDeflate?: boolean | PerMessageDeflateOptions | undefined
-  compression?: Compression | undefined
-}): ResolvedCompression {
-  const deflate = resolveDeflate(options.perMessageDeflate)
+/**
+ * Compression settings from `perMessageDeflate` and `compression` (server or
+ * route; `scope` names the route in errors).
+ */
+export function resolveCompression(
+  options: {
+    perMessageDeflate?: boolean | PerMessageDeflateOptions | undefined
+    compression?: Compression | undefined
+  },
+  scope?: string,
+): ResolvedCompression {
+  const deflate = resolveDeflate(options.perMessageDeflate, scope)
   const requested = options.compression
   if (requested !== undefined && !['shared', 'dedicated', 'disabled'].includes(requested)) {
     throw invalid('compression', "'shared', 'dedicated' or 'disabled'", requested)

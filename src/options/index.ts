@@ -2,6 +2,7 @@
 
 export { count, duration } from './checks.js'
 export { type PerMessageDeflateOptions, resolveCompression } from './compression.js'
+export { assertKnownKeys, type KeyContext, keySet, nearMiss } from './known-keys.js'
 export { resolveRateLimit } from './limits.js'
 export {
   type AuthResult,
@@ -15,3 +16,10 @@ export {
   resolveOptions,
   type WebSocketOptions,
 } from './options.js'
+export {
+  type OptionsObject,
+  SEED_NAMES,
+  SEED_SYSTEMS,
+  type SeedName,
+  type SeedSystem,
+} from './seed-names.js'

@@ -1,5 +1,6 @@
 /** Options of the message layer's limits: rate limits and inactivity (seed 003/004). */
 import { count, duration, invalid, MAX_TIMER_DELAY } from './checks.js'
+import { assertKnownKeys, keySet } from './known-keys.js'
 
 /**
  * A per-connection message rate limit (token bucket): `messages` per
@@ -38,16 +39,32 @@ export interface ResolvedInactivity {
   logInactivity: boolean
 }
 
+const RATE_LIMIT_KEYS = keySet<RateLimitOptions>({
+  messages: true,
+  interval: true,
+  onExceeded: true,
+})
+
+const INACTIVITY_KEYS = keySet<DisconnectInactiveClientsOptions>({
+  enabled: true,
+  inactiveTime: true,
+  intervalCheckTime: true,
+  log: true,
+})
+
 /**
- * Checks a rate limit (server option or a route's).
+ * Checks a rate limit: the server's, or a route's (`scope` names the route).
  * @throws {RoomcastError} `ERR_INVALID_OPTION`.
  */
-export function resolveRateLimit(
-  value: unknown,
-  name = 'rateLimit',
-): ResolvedRateLimit | undefined {
+export function resolveRateLimit(value: unknown, scope?: string): ResolvedRateLimit | undefined {
   if (value === undefined) return undefined
+  const name = scope === undefined ? 'rateLimit' : `${scope}: rateLimit`
   if (typeof value !== 'object' || value === null) throw invalid(name, 'an object', value)
+  assertKnownKeys(value, RATE_LIMIT_KEYS, {
+    object: 'rateLimit',
+    path: 'rateLimit.',
+    ...(scope === undefined ? {} : { scope }),
+  })
   const limit = value as Partial<RateLimitOptions>
   const onExceeded = limit.onExceeded ?? 'drop'
   if (onExceeded !== 'drop' && onExceeded !== 'close') {
@@ -66,15 +83,21 @@ export function resolveInactivity(options: {
   disconnectInactiveClients?: DisconnectInactiveClientsOptions | undefined
 }): ResolvedInactivity {
   const seed = options.disconnectInactiveClients
+  if (seed !== undefined) {
+    if (typeof seed !== 'object' || seed === null) {
+      throw invalid('disconnectInactiveClients', 'an object', seed)
+    }
+    assertKnownKeys(seed, INACTIVITY_KEYS, {
+      object: 'disconnectInactiveClients',
+      path: 'disconnectInactiveClients.',
+    })
+  }
   if (seed === undefined || seed.enabled === false) {
     return {
       inactivityTimeout: count('inactivityTimeout', options.inactivityTimeout, duration, 0),
       inactivityCheckInterval: 0,
       logInactivity: false,
     }
-  }
-  if (typeof seed !== 'object' || seed === null) {
-    throw invalid('disconnectInactiveClients', 'an object', seed)
   }
   if (options.inactivityTimeout !== undefined) {
     throw invalid(

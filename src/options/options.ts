@@ -8,6 +8,7 @@ import {
   type PerMessageDeflateOptions,
   resolveCompression,
 } from './compression.js'
+import { assertKnownKeys, keySet } from './known-keys.js'
 import {
   type DisconnectInactiveClientsOptions,
   type RateLimitOptions,
@@ -107,6 +108,12 @@ export interface WebSocketOptions {
   onError?: (conn: WSConnection, error: Error) => void
   /** Receives what roomcast cannot hand to the application. @default console */
   logger?: Logger
+  /**
+   * Logs each accepted handshake, each refused one with its status and reason,
+   * joins, leaves and closes through `logger.debug` (else `info`, else `warn`).
+   * @default false
+   */
+  debug?: boolean
 }
 
 /** Options after defaults, in the shapes the modules use. */
@@ -143,6 +150,7 @@ export interface ResolvedOptions {
   onClose: WebSocketOptions['onClose']
   onError: WebSocketOptions['onError']
   logger: Logger
+  debug: boolean
 }
 
 export const defaultOptions = {
@@ -162,6 +170,39 @@ export const defaultOptions = {
   maxJsonDepth: 64,
   maxJsonKeys: 10_000,
 } as const satisfies WebSocketOptions
+
+/** Every key `createWebSocket()` takes; any other is refused. */
+const WEBSOCKET_OPTION_KEYS = keySet<WebSocketOptions>({
+  path: true,
+  maxPayload: true,
+  heartbeatInterval: true,
+  clientTimeout: true,
+  maxConnections: true,
+  maxRoomsPerConnection: true,
+  allowedOrigins: true,
+  perMessageDeflate: true,
+  compression: true,
+  subprotocols: true,
+  verifyClient: true,
+  handshakeTimeout: true,
+  maxQueuedBytes: true,
+  closeTimeout: true,
+  maxBackpressure: true,
+  backpressurePolicy: true,
+  inactivityTimeout: true,
+  maxLifetime: true,
+  disconnectInactiveClients: true,
+  rateLimit: true,
+  maxJsonDepth: true,
+  maxJsonKeys: true,
+  adapter: true,
+  requestTimeout: true,
+  onConnection: true,
+  onClose: true,
+  onError: true,
+  logger: true,
+  debug: true,
+})
 
 type DefaultedCount = Exclude<keyof typeof defaultOptions, 'path' | 'backpressurePolicy'>
 
@@ -221,6 +262,12 @@ function resolveAdapter(value: unknown): Adapter | undefined {
   return adapter as Adapter
 }
 
+function resolveDebug(value: unknown): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw invalid('debug', 'true or false', value)
+  return value
+}
+
 function resolveLogger(value: unknown): Logger {
   if (value === undefined) return console
   const logger = value as Partial<Logger>
@@ -231,12 +278,15 @@ function resolveLogger(value: unknown): Logger {
 }
 
 /**
- * Merges `options` over the defaults and checks every value before anything starts.
+ * Merges `options` over the defaults and checks every value before anything
+ * starts; a key it does not know is refused, with the roomcast form when it is
+ * a seed's name or a near miss.
  * @throws {RoomcastError} `ERR_INVALID_OPTION`, naming the option.
  */
 export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null)
     throw invalid('options', 'an object', options)
+  assertKnownKeys(options, WEBSOCKET_OPTION_KEYS, { object: 'createWebSocket' })
   const resolved: ResolvedOptions = {
     paths: stringList(options.path, 'path', defaultOptions.path),
     maxPayload: option('maxPayload', options.maxPayload),
@@ -274,6 +324,7 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
     onClose: optionalFunction(options, 'onClose'),
     onError: optionalFunction(options, 'onError'),
     logger: resolveLogger(options.logger),
+    debug: resolveDebug(options.debug),
   }
   if (resolved.heartbeatInterval > 0 && resolved.clientTimeout <= resolved.heartbeatInterval) {
     throw invalid(

@@ -1,33 +1,53 @@
 /** Seed 002's declarative route objects: handlers and per-route options in one value. */
 import type { IncomingMessage } from 'node:http'
-import { assertRoomName } from '../connection/index.js'
+import { assertRoomName, type SendStatus } from '../connection/index.js'
 import { invokeHook } from '../hooks.js'
 import type { ResponseRule } from '../message/index.js'
-import type { AuthResult, PerMessageDeflateOptions, RateLimitOptions } from '../options/index.js'
+import {
+  type AuthResult,
+  assertKnownKeys,
+  keySet,
+  type PerMessageDeflateOptions,
+  type RateLimitOptions,
+} from '../options/index.js'
 import type { WSConnection } from '../types.js'
+
+/**
+ * A connection as a route object's handlers see it: seed 002's `send()`,
+ * which sends plain objects and arrays as JSON (strings and bytes as they are).
+ */
+export interface RouteConnection extends WSConnection {
+  send(data: unknown): boolean
+  trySend(data: unknown): SendStatus
+}
 
 /** A route registered with `wss.route()`; `In` is what `onMessage` receives. */
 export interface RouteDefinition<In = unknown> {
   /** Path pattern: static, `:param` segments, or `*`. */
   pattern: string
   /** After the handshake; messages wait until it settles. A throw closes with 1011. */
-  onConnect?: (conn: WSConnection, request: IncomingMessage) => void
+  onConnect?: (conn: RouteConnection, request: IncomingMessage) => void
   /**
    * A message no response rule or controller took: parsed JSON when the text
    * frame is JSON, the string when it is not, a `Buffer` for binary frames, or
    * what `transformRawData` returns.
    */
-  onMessage?: (conn: WSConnection, data: In) => void
+  onMessage?: (conn: RouteConnection, data: In) => void
   /** `initiatedByClient` is `false` when this side closed or terminated the connection. */
-  onClose?: (conn: WSConnection, code: number, reason: string, initiatedByClient: boolean) => void
+  onClose?: (
+    conn: RouteConnection,
+    code: number,
+    reason: string,
+    initiatedByClient: boolean,
+  ) => void
   /**
    * Errors of this route's handlers and sockets. Without it, a handler's error
    * is answered with `{ type: 'error', message }` and the connection stays open.
    */
-  onError?: (conn: WSConnection, error: Error) => void
+  onError?: (conn: RouteConnection, error: Error) => void
   /** With it, pings are not answered automatically: call `conn.pong(data)`. */
-  onPing?: (conn: WSConnection, data: Buffer) => void
-  onPong?: (conn: WSConnection, data: Buffer) => void
+  onPing?: (conn: RouteConnection, data: Buffer) => void
+  onPong?: (conn: RouteConnection, data: Buffer) => void
   /** Replaces JSON parsing: text frames arrive as strings, binary frames as Buffers. */
   transformRawData?: (raw: string | Buffer, isBinary: boolean) => unknown
   /** Joined on connect, before `onConnect`. */
@@ -53,13 +73,39 @@ export interface RouteDefinition<In = unknown> {
 
 const HANDLER_KEYS = ['onConnect', 'onMessage', 'onClose', 'onError', 'onPing', 'onPong'] as const
 
-/** Checks the handler fields; options are checked where they are resolved. */
+const ROUTE_KEYS = keySet<RouteDefinition>({
+  pattern: true,
+  onConnect: true,
+  onMessage: true,
+  onClose: true,
+  onError: true,
+  onPing: true,
+  onPong: true,
+  transformRawData: true,
+  defaultRoom: true,
+  authenticate: true,
+  heartbeat: true,
+  inactivityTimeout: true,
+  maxLifetime: true,
+  subprotocols: true,
+  perMessageDeflate: true,
+  responses: true,
+  maxPayload: true,
+  rateLimit: true,
+})
+
+/**
+ * Checks the keys and the handler fields; option values are checked where
+ * they are resolved.
+ * @throws {RoomcastError} `ERR_INVALID_OPTION` for a key route objects do not have.
+ */
 export function assertRouteDefinition(value: unknown): asserts value is RouteDefinition {
   if (typeof value !== 'object' || value === null) {
     throw new TypeError('wss.route() takes an object: { pattern, onConnect?, onMessage?, … }')
   }
   const def = value as Record<string, unknown>
   if (typeof def.pattern !== 'string') throw new TypeError('route: pattern must be a string')
+  assertKnownKeys(def, ROUTE_KEYS, { object: 'route', scope: `route ${def.pattern}` })
   for (const key of [...HANDLER_KEYS, 'transformRawData', 'authenticate'] as const) {
     if (def[key] !== undefined && typeof def[key] !== 'function') {
       throw new TypeError(`route ${def.pattern}: ${key} must be a function`)

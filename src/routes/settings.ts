@@ -40,6 +40,7 @@ export function serverSettings(options: ResolvedOptions): {
         maxLifetime: options.maxLifetime,
       },
       rateLimit: options.rateLimit,
+      sendsValuesAsJson: false,
     },
     ws: {
       maxPayload: options.maxPayload,
@@ -88,7 +89,7 @@ export function routeSettings(
   const compression =
     def.perMessageDeflate === undefined
       ? server.settings
-      : resolveCompression({ perMessageDeflate: def.perMessageDeflate })
+      : resolveCompression({ perMessageDeflate: def.perMessageDeflate }, `route ${def.pattern}`)
   const settings: ConnectionSettings = {
     compression: compression.compression,
     deflateThreshold: compression.deflateThreshold,
@@ -96,7 +97,8 @@ export function routeSettings(
     rateLimit:
       def.rateLimit === undefined
         ? server.settings.rateLimit
-        : resolveRateLimit(def.rateLimit, name('rateLimit')),
+        : resolveRateLimit(def.rateLimit, `route ${def.pattern}`),
+    sendsValuesAsJson: true,
   }
   const ownWs =
     def.maxPayload !== undefined ||

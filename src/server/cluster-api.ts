@@ -1,18 +1,56 @@
-/** The server's cluster-wide methods: custom messages, queries and actions on every node, presence. */
+/** Who is connected where: local reads, cluster-wide queries and actions, presence, custom messages. */
 import type { Adapter, ConnectionInfo, PresenceEntry } from '../adapter/index.js'
 import { ClusterQueries, type ClusterReply, type ClusterTarget } from '../cluster/index.js'
 import { assertRoomName } from '../connection/index.js'
+import type { WSConnection } from '../types.js'
 import { BroadcastApi } from './broadcast-api.js'
 
-/** Cluster-wide reads and actions over the adapter; on a single node they answer for it alone. */
+/**
+ * Reads of this node's connections and rooms, and cluster-wide reads and
+ * actions over the adapter (on a single node they answer for it alone).
+ */
 export abstract class ClusterApi extends BroadcastApi {
   readonly #adapter: Adapter
+  readonly #connections: ReadonlyMap<string, WSConnection>
   readonly #cluster: ClusterQueries
 
-  constructor(adapter: Adapter, requestTimeout: number | undefined) {
+  constructor(
+    adapter: Adapter,
+    connections: ReadonlyMap<string, WSConnection>,
+    requestTimeout: number | undefined,
+  ) {
     super()
     this.#adapter = adapter
+    this.#connections = connections
     this.#cluster = new ClusterQueries(adapter, requestTimeout)
+  }
+
+  getConnections(): WSConnection[] {
+    return [...this.#connections.values()]
+  }
+
+  getConnection(id: string): WSConnection | undefined {
+    return this.#connections.get(id)
+  }
+
+  getConnectionCount(): number {
+    return this.#connections.size
+  }
+
+  /** Names of the rooms that have at least one member. */
+  getRooms(): string[] {
+    return this.#adapter.localRooms()
+  }
+
+  getRoomConnections(room: string): WSConnection[] {
+    const members = this.#adapter.membersOf(room) ?? []
+    return [...members].flatMap((id) => this.#connections.get(id) ?? [])
+  }
+
+  /** The open connections of one user (a user may have several). */
+  getUserConnections(userId: string): WSConnection[] {
+    const ids = this.#adapter.userConnections(userId) ?? []
+    return [...ids].flatMap((id) => this.#connections.get(id) ?? [])
   }
 
   /** Sends a custom message to every node's subscribers (this one included). */

@@ -10,6 +10,7 @@ import { WriteBatch } from '../fanout/index.js'
 import { invokeHook, logSafely } from '../hooks.js'
 import type { ResolvedOptions } from '../options/index.js'
 import type { WSConnection } from '../types.js'
+import { debugLog } from './debug-log.js'
 import type { StatsCounter } from './stats.js'
 import { InactivityClose } from './sweep.js'
 
@@ -65,6 +66,12 @@ export interface ConnectionHostDeps {
 /** The one place connections touch membership, which the adapter holds. */
 export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
   const { options, adapter, reportError } = deps
+  const { debug, logger } = options
+  const left = (conn: Connection, room: string) => {
+    if (adapter.roomsOf(conn.id)?.has(room) !== true) return
+    adapter.leave(conn.id, room)
+    debugLog(logger, `roomcast: connection ${conn.id} left room ${JSON.stringify(room)}`)
+  }
   return {
     stats: deps.stats,
     maxQueuedBytes: options.maxQueuedBytes,
@@ -78,15 +85,21 @@ export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
       const limit = options.maxRoomsPerConnection
       if (limit > 0 && (joined?.size ?? 0) >= limit) throw new MaxRoomsExceededError(room, limit)
       adapter.join(conn.id, room)
+      if (debug)
+        debugLog(logger, `roomcast: connection ${conn.id} joined room ${JSON.stringify(room)}`)
     },
-    leave: (conn, room) => adapter.leave(conn.id, room),
+    leave: (conn, room) => (debug ? left(conn, room) : adapter.leave(conn.id, room)),
     leaveAll: (conn) => {
-      for (const room of [...(adapter.roomsOf(conn.id) ?? [])]) adapter.leave(conn.id, room)
+      for (const room of [...(adapter.roomsOf(conn.id) ?? [])]) {
+        if (debug) left(conn, room)
+        else adapter.leave(conn.id, room)
+      }
     },
     roomsOf: (conn) => adapter.roomsOf(conn.id) ?? [],
     fanOut: deps.fanOut,
     reportError,
     connectionClosed: (conn, code, reason) => {
+      if (debug) logClose(logger, conn, code, reason, adapter.roomsOf(conn.id))
       deps.forget(conn)
       adapter.removeConnection(conn.id, conn.userId)
       if (options.logInactivity && conn.closeSent?.reason === InactivityClose.reason) {
@@ -96,4 +109,20 @@ export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
       deps.closed()
     },
   }
+}
+
+function logClose(
+  logger: ResolvedOptions['logger'],
+  conn: Connection,
+  code: number,
+  reason: string,
+  rooms: ReadonlySet<string> | undefined,
+): void {
+  const by = conn.closedByServer ? 'the server' : 'the client'
+  const names = [...(rooms ?? [])].map((room) => JSON.stringify(room))
+  const left = names.length === 0 ? '' : `, leaving ${names.join(', ')}`
+  debugLog(
+    logger,
+    `roomcast: connection ${conn.id} closed: ${code} ${JSON.stringify(reason)} (by ${by}${left})`,
+  )
 }

@@ -1,7 +1,7 @@
 /** createWebSocket(): the server's lifecycle, route table, wiring and server-level API. */
 
 import { randomUUID } from 'node:crypto'
-import type { IncomingMessage } from 'node:http'
+import type { Server as HttpServer, IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Adapter } from '../adapter/index.js'
 import { MemoryAdapter } from '../adapter/index.js'
@@ -18,6 +18,8 @@ import { MessageLayer } from '../message/index.js'
 import { type ResolvedOptions, resolveOptions, type WebSocketOptions } from '../options/index.js'
 import {
   assertRouteDefinition,
+  type Behaviour,
+  behaviourHandler,
   type RouteDefinition,
   RouteTable,
   routeSettings,
@@ -46,13 +48,13 @@ import { WsServers } from './ws-servers.js'
  */
 export class RoomcastServer extends ClusterApi {
   readonly #options: ResolvedOptions
-  readonly #wsServers = new WsServers((status) => this.#stats.rejected(status))
+  readonly #wsServers: WsServers
   readonly #defaults: ReturnType<typeof serverSettings>
   readonly #defaultEntry: RouteEntry
   readonly #routes = new RouteTable<RouteEntry>()
   readonly #paths: RouteTable<RouteEntry>
   readonly #middleware: Middleware[] = []
-  readonly #connections = new Map<string, Connection>()
+  readonly #connections: Map<string, Connection>
   /** Membership and delivery: this process alone, or a cluster. */
   readonly #adapter: Adapter
   readonly #ready: Promise<void>
@@ -73,9 +75,15 @@ export class RoomcastServer extends ClusterApi {
   constructor(options: WebSocketOptions = {}) {
     const resolved = resolveOptions(options)
     const adapter = resolved.adapter ?? new MemoryAdapter()
-    super(adapter, resolved.requestTimeout)
+    const connections = new Map<string, Connection>()
+    super(adapter, connections, resolved.requestTimeout)
+    this.#connections = connections
     this.#adapter = adapter
     this.#options = resolved
+    this.#wsServers = new WsServers(
+      (status) => this.#stats.rejected(status),
+      resolved.debug ? resolved.logger : undefined,
+    )
     this.#defaults = serverSettings(resolved)
     this.#defaultEntry = {
       handler: undefined,
@@ -163,7 +171,14 @@ export class RoomcastServer extends ClusterApi {
    * @throws {RoomcastError} `ERR_DUPLICATE_ROUTE` or `ERR_INVALID_ROUTE`.
    */
   on(path: string, handler: RouteHandler): this
-  on(path: string, handler: RouteHandler | ServerEvents[keyof ServerEvents]): this {
+  /** Seed 003's (verb's) behaviour object: `{ open, message, close, drain, ping, pong, error }`. */
+  on(path: string, behaviour: Behaviour): this
+  on(path: string, handler: RouteHandler | Behaviour | ServerEvents[keyof ServerEvents]): this {
+    if (typeof handler === 'object' && handler !== null) {
+      const route = behaviourHandler(handler, path)
+      this.#routes.add(path, { ...this.#defaultEntry, handler: route })
+      return this
+    }
     if (typeof handler !== 'function') throw new TypeError('Route handler must be a function')
     if (path === 'error' || path === 'presence') {
       this.#events.add(path, handler as ServerEvents[typeof path], false)
@@ -251,6 +266,22 @@ export class RoomcastServer extends ClusterApi {
     return this
   }
 
+  /**
+   * A standalone WebSocket server (seed 003): an http server on `port` that
+   * handles upgrades and answers other requests with 426, with the tight
+   * header timeouts of `withWebSocket`. `close()` closes it too.
+   * @example
+   * const server = await wss.listen(3000, '127.0.0.1')
+   */
+  async listen(port: number, host?: string): Promise<HttpServer> {
+    if (this.#closing) {
+      throw new RoomcastError(ErrorCode.ServerClosed, 'Cannot listen on a closed server')
+    }
+    const server = await this.#attached.listen(port, host)
+    this.attach(server)
+    return server
+  }
+
   /** Runs the handshake pipeline for an upgrade request you received yourself. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.#upgrade.handle(request, socket, head)
@@ -272,34 +303,6 @@ export class RoomcastServer extends ClusterApi {
   /** Resolves once the adapter is ready (a cluster adapter has subscribed and announced itself). */
   ready(): Promise<void> {
     return this.#ready
-  }
-
-  getConnections(): WSConnection[] {
-    return [...this.#connections.values()]
-  }
-
-  getConnection(id: string): WSConnection | undefined {
-    return this.#connections.get(id)
-  }
-
-  getConnectionCount(): number {
-    return this.#connections.size
-  }
-
-  /** Names of the rooms that have at least one member. */
-  getRooms(): string[] {
-    return this.#adapter.localRooms()
-  }
-
-  getRoomConnections(room: string): WSConnection[] {
-    const members = this.#adapter.membersOf(room) ?? []
-    return [...members].flatMap((id) => this.#connections.get(id) ?? [])
-  }
-
-  /** The open connections of one user (a user may have several). */
-  getUserConnections(userId: string): WSConnection[] {
-    const ids = this.#adapter.userConnections(userId) ?? []
-    return [...ids].flatMap((id) => this.#connections.get(id) ?? [])
   }
 
   /** Adds a subscriber for custom messages (see `defineSubscriber`). */
@@ -353,7 +356,7 @@ export class RoomcastServer extends ClusterApi {
     await this.#whenEmpty.wait(this.#connections.size === 0, this.#options.closeTimeout)
     for (const conn of this.#connections.values()) conn.terminate()
     await this.#whenEmpty.wait(this.#connections.size === 0, this.#options.closeTimeout)
-    this.#attached.removeAll()
+    await this.#attached.removeAll()
     this.#wsServers.close()
     await this.#adapter.close().catch((error: unknown) => this.#adapterError(toError(error)))
   }

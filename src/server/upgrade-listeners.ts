@@ -1,7 +1,13 @@
-/** The `upgrade` listeners the server adds to http(s) servers, so `close()` can take every one back. */
+/** The http(s) servers a server is attached to: its `upgrade` listeners, and the servers `listen()` made. */
 import type { Server as HttpServer, IncomingMessage } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
+import {
+  closeHttpServer,
+  createHardenedServer,
+  listenOn,
+  upgradeRequired,
+} from '../integrations/index.js'
 
 export type AttachableServer = HttpServer | HttpsServer
 
@@ -21,6 +27,16 @@ type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) 
 
 export class UpgradeListeners {
   readonly #attached = new Map<AttachableServer, UpgradeListener>()
+  /** Made by `listen()`: closed with the server. */
+  readonly #own: HttpServer[] = []
+
+  /** A WebSocket-only http server listening on `port`: other requests get 426. */
+  async listen(port: number, host: string | undefined): Promise<HttpServer> {
+    const server = createHardenedServer(upgradeRequired)
+    await listenOn(server, port, host)
+    this.#own.push(server)
+    return server
+  }
 
   /**
    * Listens for `server`'s upgrades, once per server. A path no route matches
@@ -36,8 +52,10 @@ export class UpgradeListeners {
     this.#attached.set(server, listener)
   }
 
-  removeAll(): void {
+  /** Removes every listener, then closes the servers `listen()` made. */
+  async removeAll(): Promise<void> {
     for (const [server, listener] of this.#attached) server.off('upgrade', listener)
     this.#attached.clear()
+    await Promise.all(this.#own.splice(0).map(closeHttpServer))
   }
 }

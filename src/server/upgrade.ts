@@ -1,4 +1,4 @@
-/** Handshake pipeline: route → closing → request → origin → capacity → auth → still alive → upgrade. */
+/** Handshake pipeline: route → closing → request (strict deflate) → origin → capacity → auth → still alive → upgrade. */
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
@@ -8,8 +8,11 @@ import { logSafely } from '../hooks.js'
 import type { AuthResult, ResolvedOptions } from '../options/index.js'
 import { type RouteMatch, splitPath } from '../routes/index.js'
 import type { Identity, RouteHandler } from '../types.js'
+import { debugLog, describeRequest } from './debug-log.js'
+import { deflateMismatch, strictDeflate } from './deflate-strict.js'
 import { checkHandshakeRequest, type Rejection, writeRejection } from './handshake.js'
 import { createOriginCheck } from './origin.js'
+import type { Unmatched } from './upgrade-listeners.js'
 
 export type Authenticate = (request: IncomingMessage) => AuthResult | Promise<AuthResult>
 
@@ -38,19 +41,14 @@ export interface UpgradeDeps {
   accept(socket: WebSocket, request: IncomingMessage, route: AcceptedRoute): void
 }
 
-/**
- * What to do with a request no route matches: answer 404, or leave the socket
- * alone for another `upgrade` listener on the same http server.
- */
-export type Unmatched = 'reject' | 'ignore'
-
 export interface UpgradePipeline {
   handle(request: IncomingMessage, socket: Duplex, head: Buffer, unmatched?: Unmatched): void
   /** Ends every handshake waiting on `verifyClient` with 503 at once (for `close()`). */
   abortPending(): void
 }
 
-type Verdict = { identity: Identity | undefined } | 'rejected' | 'timeout' | 'aborted'
+/** `rejected` says why, for `debug: true`. */
+type Verdict = { identity: Identity | undefined } | { rejected: string } | 'timeout' | 'aborted'
 
 /** Runs the auth hooks in order; any `false` rejects, identities merge (later ones win). */
 async function authorize(
@@ -65,14 +63,15 @@ async function authorize(
     try {
       result = await hook(request)
     } catch (error) {
-      onThrow(name, toError(error))
-      return 'rejected'
+      const failure = toError(error)
+      onThrow(name, failure)
+      return { rejected: `${name} threw: ${failure.message}` }
     }
-    if (!result) return 'rejected'
+    if (!result) return { rejected: `${name} returned ${String(result)}` }
     if (typeof result !== 'object') continue
     if (result.userId !== undefined && typeof result.userId !== 'string') {
       onThrow(name, new TypeError(`${name} returned a userId that is not a string`))
-      return 'rejected'
+      return { rejected: `${name} returned a userId that is not a string` }
     }
     identity = {
       ...identity,
@@ -101,9 +100,30 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
   const pendingAborts = new Set<() => void>()
   let inFlight = 0
 
-  const reject = (socket: Duplex, rejection: Rejection): void => {
+  /** `reason` is for `debug: true` only; the client gets `rejection.message`. */
+  const reject = (
+    request: IncomingMessage,
+    socket: Duplex,
+    rejection: Rejection,
+    reason = rejection.message,
+  ): void => {
     deps.rejected(rejection.status)
+    if (options.debug) {
+      debugLog(
+        options.logger,
+        `roomcast: handshake refused: ${rejection.status} ${reason} (${describeRequest(request)})`,
+      )
+    }
     writeRejection(socket, rejection)
+  }
+
+  const logAccepted = (request: IncomingMessage, ws: WebSocket): void => {
+    const protocol = ws.protocol === '' ? '' : `, protocol ${ws.protocol}`
+    const extensions = ws.extensions === '' ? '' : `, ${ws.extensions}`
+    debugLog(
+      options.logger,
+      `roomcast: handshake accepted (${describeRequest(request)}${protocol}${extensions})`,
+    )
   }
 
   /**
@@ -164,15 +184,22 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
   ) => {
     // A client that left during verifyClient may leave a half-open socket: check both sides.
     if (socket.destroyed || !socket.readable || !socket.writable) {
+      if (options.debug) {
+        debugLog(
+          options.logger,
+          `roomcast: handshake dropped: the client left during verification (${describeRequest(request)})`,
+        )
+      }
       socket.destroy()
       return
     }
-    if (deps.isClosing()) return reject(socket, SHUTTING_DOWN)
+    if (deps.isClosing()) return reject(request, socket, SHUTTING_DOWN)
     try {
       // Synchronous here: ws has no verifyClient of its own, so it upgrades or refuses at once.
-      target.entry.wsServer.handleUpgrade(request, socket, head, (ws) =>
-        deps.accept(ws, request, target),
-      )
+      target.entry.wsServer.handleUpgrade(request, socket, head, (ws) => {
+        if (options.debug) logAccepted(request, ws)
+        deps.accept(ws, request, target)
+      })
     } catch (error) {
       // Another listener already upgraded this socket (two servers on one route): it is theirs.
       logSafely(options.logger, 'error', 'roomcast: could not upgrade', toError(error))
@@ -185,16 +212,41 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     if ('status' in target && target.status === 404 && unmatched === 'ignore') return
     // Until ws takes the socket over, a reset must not become an uncaught 'error'.
     socket.on('error', () => socket.destroy())
-    if ('status' in target) return reject(socket, target)
-    if (deps.isClosing()) return reject(socket, SHUTTING_DOWN)
+    if ('status' in target) return reject(request, socket, target)
+    if (deps.isClosing()) return reject(request, socket, SHUTTING_DOWN)
     const invalid = checkHandshakeRequest(request)
-    if (invalid) return reject(socket, invalid)
-    if (!originAllowed(request.headers.origin)) {
-      return reject(socket, { status: 403, message: 'Origin not allowed' })
+    if (invalid) return reject(request, socket, invalid)
+    const strict = strictDeflate(target.entry.wsServer.options.perMessageDeflate)
+    if (strict !== undefined) {
+      const mismatch = deflateMismatch(request.headers['sec-websocket-extensions'], strict)
+      if (mismatch !== undefined) {
+        return reject(
+          request,
+          socket,
+          { status: 400, message: 'permessage-deflate offer does not match the server' },
+          `permessage-deflate mismatch (strict): ${mismatch}`,
+        )
+      }
+    }
+    const origin = request.headers.origin
+    if (!originAllowed(origin)) {
+      return reject(
+        request,
+        socket,
+        { status: 403, message: 'Origin not allowed' },
+        origin === undefined
+          ? 'origin missing (allowedOrigins is set)'
+          : `origin not allowed: ${origin}`,
+      )
     }
     const max = options.maxConnections
     if (max > 0 && deps.connectionCount() + inFlight >= max) {
-      return reject(socket, { status: 503, message: 'Server is at its connection limit' })
+      return reject(
+        request,
+        socket,
+        { status: 503, message: 'Server is at its connection limit' },
+        `at the connection limit (maxConnections ${max})`,
+      )
     }
     inFlight++
     if (options.verifyClient === undefined && target.entry.authenticate === undefined) {
@@ -207,13 +259,19 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     verify(request, target.entry)
       .then((verdict) => {
         if (typeof verdict === 'object') {
-          target.identity = verdict.identity
-          return complete(request, socket, head, target)
-        }
-        if (verdict === 'rejected') reject(socket, { status: 401, message: 'Unauthorized' })
-        else if (verdict === 'timeout') {
-          reject(socket, { status: 503, message: 'Handshake verification timed out' })
-        } else reject(socket, SHUTTING_DOWN)
+          if ('identity' in verdict) {
+            target.identity = verdict.identity
+            return complete(request, socket, head, target)
+          }
+          reject(request, socket, { status: 401, message: 'Unauthorized' }, verdict.rejected)
+        } else if (verdict === 'timeout') {
+          reject(
+            request,
+            socket,
+            { status: 503, message: 'Handshake verification timed out' },
+            `verification took longer than handshakeTimeout (${options.handshakeTimeout} ms)`,
+          )
+        } else reject(request, socket, SHUTTING_DOWN)
       })
       .catch((error: unknown) => {
         logSafely(options.logger, 'error', 'roomcast: upgrade failed', toError(error))

@@ -1,15 +1,19 @@
 /** The ws servers that complete upgrades: the server's own, then one per route object with ws-level options. */
 import { WebSocketServer as WsServer } from 'ws'
 import type { WsConfig } from '../routes/index.js'
+import type { Logger } from '../types.js'
+import { debugLog, describeRequest } from './debug-log.js'
 import { writeRejection } from './handshake.js'
 
 export class WsServers {
   readonly #servers: WsServer[] = []
   readonly #rejected: (status: number) => void
+  readonly #debug: Logger | undefined
 
-  /** `rejected` counts the handshakes ws itself refuses. */
-  constructor(rejected: (status: number) => void) {
+  /** `rejected` counts the handshakes ws itself refuses; `debug` logs them, when set. */
+  constructor(rejected: (status: number) => void, debug: Logger | undefined) {
     this.#rejected = rejected
+    this.#debug = debug
   }
 
   create(config: WsConfig): WsServer {
@@ -24,8 +28,14 @@ export class WsServers {
       handleProtocols: (offered) => preferred.find((p) => offered.has(p)) ?? false,
     })
     // Header errors only ws checks (malformed Sec-WebSocket-Protocol/-Extensions) are all 400s.
-    wsServer.on('wsClientError', (error, socket) => {
+    wsServer.on('wsClientError', (error, socket, request) => {
       this.#rejected(400)
+      if (this.#debug !== undefined) {
+        debugLog(
+          this.#debug,
+          `roomcast: handshake refused: 400 ${error.message} (${describeRequest(request)})`,
+        )
+      }
       writeRejection(socket, { status: 400, message: error.message })
     })
     this.#servers.push(wsServer)
