@@ -28,11 +28,8 @@ export { CloseCode } from './close-codes.js'
 export type { ClusterReply, ClusterTarget } from './cluster/queries.js'
 export {
   composeHandlers,
-  loggingMiddleware,
   matchByProperty,
   matchByPropertyPredicate,
-  rateLimitMiddleware,
-  timingMiddleware,
   withErrorHandler,
   withFilter,
   withLogging,
@@ -40,10 +37,16 @@ export {
   withRetry,
   withValidation,
 } from './cluster/subscriber-helpers.js'
+export {
+  loggingMiddleware,
+  rateLimitMiddleware,
+  timingMiddleware,
+} from './cluster/subscriber-middleware.js'
 export type { DispatchReport, SubscriberResult } from './cluster/subscriber-registry.js'
 export {
   type ChannelPredicate,
   defineSubscriber,
+  type RegisteredSubscriber,
   type SubscriberContext,
   type SubscriberDefinition,
   type SubscriberHandler,
@@ -51,6 +54,24 @@ export {
   type SubscriberMiddleware,
   type SubscriberOptions,
 } from './cluster/subscribers.js'
+export { type BaseControllerInit, WebSocketServerBaseController } from './compat/base-controller.js'
+export { WebSocketRedisSubscriberEvent } from './compat/pxl-events.js'
+export {
+  type PxlClient,
+  type PxlClientManager,
+  type PxlJoinRoomOptions,
+  type PxlRooms,
+  type PxlServer,
+  type PxlUser,
+  pxlServer,
+} from './compat/pxl-server.js'
+export {
+  defineWebSocketSubscriber,
+  type PxlMessage,
+  type PxlSubscriberContext,
+  type PxlSubscriberExtra,
+  type ServerSubscriberExtra,
+} from './compat/pxl-subscribers.js'
 export {
   type ServiceMessage,
   WebSocketService,

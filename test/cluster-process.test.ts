@@ -73,7 +73,9 @@ async function spawnNode(prefix: string): Promise<NodeProcess> {
         reject(new Error(`cluster node exited (${code}) before ready:\n${stderr}`))
       })
     }),
-    4000,
+    // A bound on a child's start (tsx compiling every module on a fresh clone, next to three
+    // other test files on two cores), not a measured property: generous so load cannot fail it.
+    15_000,
     'cluster node ready',
   )
   return { child, ...ready, lines, exited, stderr: () => stderr }

@@ -33,6 +33,9 @@ function recorder(): SubscriberLogger & { lines: string[] } {
 
 const noop = () => undefined
 
+/** For calls in forms the types refuse, to check the run-time refusal. */
+type Untyped = (...args: unknown[]) => unknown
+
 describe('matchers', () => {
   test('matchByProperty reads own properties along a path, never prototypes or primitives', () => {
     const byType = matchByProperty('type', 'analytics')
@@ -106,6 +109,30 @@ describe('handler wrappers', () => {
     )
   })
 
+  test('withRateLimit(handler, maxExecutions, windowMs, onLimited) is the same, positional', async () => {
+    const limited: string[] = []
+    const wrapped = withRateLimit(
+      (context) => context.message,
+      2,
+      60_000,
+      (context) => limited.push(context.channel),
+    )
+    assert.deepEqual(
+      [await wrapped(contextOf(1)), await wrapped(contextOf(2)), await wrapped(contextOf(3))],
+      [1, 2, undefined],
+    )
+    assert.deepEqual(limited, ['news'])
+    const quiet = withRateLimit(() => 'ok', 1, 60_000)
+    assert.deepEqual([await quiet(contextOf()), await quiet(contextOf())], ['ok', undefined])
+    assert.throws(() => withRateLimit(noop, 0, 1000), /max must be a positive integer/)
+    assert.throws(() => withRateLimit(noop, 1, 0), /windowMs must be a positive number/)
+    assert.throws(
+      () => (withRateLimit as Untyped)(noop, { max: 1, windowMs: 1 }, 5),
+      /Use withRateLimit/,
+    )
+    assert.throws(() => withRateLimit(noop, '10' as never, 1000), /Use withRateLimit/)
+  })
+
   test('withRetry retries with exponential backoff, capped by maxDelayMs', async () => {
     let attempts = 0
     const delays: number[] = []
@@ -141,14 +168,53 @@ describe('handler wrappers', () => {
     assert.throws(() => withRetry(noop, { retries: -1, baseDelayMs: 1 }), TypeError)
   })
 
-  test('withValidation runs on true, rejects on false, passes a thrown error through', async () => {
+  test('withRetry(handler, maxRetries, initialDelayMs, backoffMultiplier) backs off exponentially', async () => {
+    const times: number[] = []
+    const wrapped = withRetry(
+      () => {
+        times.push(performance.now())
+        if (times.length < 4) throw new Error(`attempt ${times.length}`)
+        return 'finally'
+      },
+      3,
+      4,
+      2,
+    )
+    assert.equal(await wrapped(contextOf()), 'finally')
+    assert.equal(times.length, 4)
+    const waits = times.slice(1).map((time, i) => time - (times[i] as number))
+    // Timers never fire early; each wait is at least 4, 8, 16 ms (1 ms of timer rounding allowed).
+    for (const [i, least] of [4, 8, 16].entries()) assert.ok((waits[i] as number) >= least - 1)
+
+    let attempts = 0
+    const once = withRetry(
+      () => {
+        attempts++
+        throw new Error(`attempt ${attempts}`)
+      },
+      1,
+      0,
+    )
+    await assert.rejects(once(contextOf()), { message: 'attempt 2' })
+    assert.throws(() => withRetry(noop, -1), /maxRetries/)
+    assert.throws(() => withRetry(noop, 1, 1, 0.5), /factor ≥ 1/)
+    assert.throws(
+      () => (withRetry as Untyped)(noop, { retries: 1, baseDelayMs: 1 }, 5),
+      /Use withRetry/,
+    )
+    assert.throws(() => withRetry(noop, '3' as never), /Use withRetry/)
+  })
+
+  test('withValidation(validator, handler) runs on true, rejects on false, passes a thrown error through', async () => {
     const ran: unknown[] = []
+    const seen: unknown[] = []
     const wrapped = withValidation(
-      (context) => ran.push(context.message),
-      (message) => {
+      (message, context) => {
+        seen.push(context.channel)
         if (message === 'throw') throw new Error('missing type')
         return message === 'valid'
       },
+      (context) => ran.push(context.message),
     )
     await wrapped(contextOf('valid'))
     await assert.rejects(wrapped(contextOf('invalid')), {
@@ -156,20 +222,64 @@ describe('handler wrappers', () => {
     })
     await assert.rejects(wrapped(contextOf('throw')), { message: 'missing type' })
     const asyncValidated = withValidation(
-      () => 'ok',
       async () => true,
+      () => 'ok',
     )
     assert.equal(await asyncValidated(contextOf()), 'ok')
     assert.deepEqual(ran, ['valid'])
+    assert.deepEqual(seen, ['news', 'news', 'news'])
   })
 
-  test('withFilter runs the handler only when the predicate holds', async () => {
+  test("withValidation: a validator that returns nothing accepts (seed 004's throwing validator)", async () => {
+    const ran: unknown[] = []
+    const wrapped = withValidation(
+      (message) => {
+        if (!(message as { type?: string } | null)?.type) throw new Error('Missing type')
+      },
+      (context) => ran.push(context.message),
+    )
+    await wrapped(contextOf({ type: 'a' }))
+    await assert.rejects(wrapped(contextOf({})), { message: 'Missing type' })
+    assert.deepEqual(ran, [{ type: 'a' }])
+    const handler = (context: SubscriberContext) => context.channel
+    const validator = (message: unknown) => message === 'valid'
+    // @ts-expect-error the old (handler, validator) order: a handler cannot take the message
+    withValidation(handler, validator)
+    assert.throws(() => withValidation(noop, 'handler' as never), {
+      name: 'TypeError',
+      message: 'withValidation(validator, handler): handler must be a function',
+    })
+  })
+
+  test('withFilter(predicate, handler) runs the handler only when the predicate holds', async () => {
     const wrapped = withFilter(
-      () => 'ran',
       (context) => (context.message as { authenticated?: boolean }).authenticated === true,
+      () => 'ran',
     )
     assert.equal(await wrapped(contextOf({ authenticated: true })), 'ran')
     assert.equal(await wrapped(contextOf({})), undefined)
+    const asyncFiltered = withFilter(
+      async () => false,
+      () => 'ran',
+    )
+    assert.equal(await asyncFiltered(contextOf()), undefined)
+  })
+
+  test('withFilter in the old (handler, predicate) order fails loudly', async () => {
+    let handled = 0
+    const handler = () => {
+      handled++
+    }
+    const predicate = () => false
+    // @ts-expect-error the handler returns no boolean: it cannot be the predicate
+    const swapped = withFilter(handler, predicate)
+    await assert.rejects(swapped(contextOf()), {
+      name: 'TypeError',
+      message:
+        'withFilter(predicate, handler): the predicate returned undefined, not a boolean; is it the handler (arguments swapped)?',
+    })
+    assert.equal(handled, 1)
+    assert.throws(() => withFilter(predicate, undefined as never), TypeError)
   })
 
   test('composeHandlers runs in order (rest or array form) and stops at a failure', async () => {
@@ -222,8 +332,8 @@ describe('handler wrappers', () => {
             baseDelayMs: 1,
           }),
           withFilter(
-            ({ server }) => server.publish('filtered'),
             ({ message }) => message !== null,
+            ({ server }) => server.publish('filtered'),
           ),
         ),
       }),

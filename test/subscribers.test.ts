@@ -55,8 +55,13 @@ describe('defineSubscriber', () => {
 
   const invalid: Array<[string, unknown, RegExp]> = [
     ['no options', undefined, /takes an options object/],
-    ['no name', { channel: 'x', handle: noop }, /name must be a non-empty string/],
     ['an empty name', { name: '', channel: 'x', handle: noop }, /name must be a non-empty string/],
+    ['a numeric name', { name: 7, channel: 'x', handle: noop }, /name must be a non-empty string/],
+    [
+      'no handle and no name',
+      { channel: 'x' },
+      /^defineSubscriber\(\): handle must be a function$/,
+    ],
     ['no handle', { name: 'a', channel: 'x' }, /"a": handle must be a function/],
     ['no channel/channels/match', { name: 'a', handle: noop }, /exactly one of .* \(got 0\)/],
     [
@@ -89,6 +94,25 @@ describe('defineSubscriber', () => {
       })
     })
   }
+
+  test('throws ERR_INVALID_OPTION for a key it does not know, naming it', () => {
+    assert.throws(
+      () =>
+        defineSubscriber({ name: 'a', channel: 'x', handle: noop, priorty: 1 } as Parameters<
+          typeof defineSubscriber
+        >[0]),
+      {
+        code: 'ERR_INVALID_OPTION',
+        message: /Unknown option "priorty": did you mean "priority"\?/,
+      },
+    )
+  })
+
+  test('name is optional (seed 004): the definition has none until a registry names it', () => {
+    const definition = defineSubscriber({ channel: 'news', handle: noop })
+    assert.equal(definition.name, undefined)
+    assert.deepEqual(definition.channels, ['news'])
+  })
 
   test('types reject two of channel, channels and match', () => {
     const both = { name: 'a', channel: 'x', channels: ['y'], handle: noop }
@@ -184,6 +208,63 @@ describe('matching', () => {
     assert.equal(registry.hasPatterns(), true)
     assert.deepEqual(registry.channels(), ['a', 'b', 'c', 'd'])
     registry.remove('c')
+    assert.equal(registry.hasPatterns(), false)
+  })
+})
+
+describe('unnamed subscribers and every channel', () => {
+  test('a registry names unnamed subscribers subscriber#<n>, skipping taken names', async () => {
+    const { registry } = setup()
+    const seen: string[] = []
+    const record = (context: SubscriberContext) => void seen.push(context.subscriber.name)
+    registry.add({ name: 'subscriber#2', channel: 'x', handle: record })
+    const first = registry.add({ channel: 'x', handle: record })
+    const second = registry.add(defineSubscriber({ channel: 'x', handle: record }))
+    assert.equal(first.name, 'subscriber#1')
+    assert.equal(second.name, 'subscriber#3')
+    assert.ok(Object.isFrozen(second))
+    assert.deepEqual(
+      registry.list().map((definition) => definition.name),
+      ['subscriber#2', 'subscriber#1', 'subscriber#3'],
+    )
+    const report = await registry.dispatch('x', null)
+    assert.deepEqual(seen, ['subscriber#2', 'subscriber#1', 'subscriber#3'])
+    assert.deepEqual(
+      report.results.map((result) => result.subscriber),
+      seen,
+    )
+    // One unnamed definition may be registered twice: each time under a new name.
+    const shared = defineSubscriber({ channel: 'y', handle: noop })
+    assert.equal(registry.add(shared).name, 'subscriber#4')
+    assert.equal(registry.add(shared).name, 'subscriber#5')
+    assert.equal(registry.remove('subscriber#1'), true)
+    assert.equal(registry.has('subscriber#1'), false)
+  })
+
+  test("channels: ['*'] (and match '*') matches every channel; channels() leaves it out", async () => {
+    const { registry } = setup()
+    const ran: string[] = []
+    registry.add({ name: 'all', channels: ['*'], handle: (c) => void ran.push(`all@${c.channel}`) })
+    registry.add({ name: 'star', match: '*', handle: (c) => void ran.push(`star@${c.channel}`) })
+    registry.add({
+      name: 'news',
+      channel: 'news',
+      handle: (c) => void ran.push(`news@${c.channel}`),
+    })
+    await registry.dispatch('news', null)
+    await registry.dispatch('anything:else', null)
+    assert.deepEqual(ran, [
+      'all@news',
+      'star@news',
+      'news@news',
+      'all@anything:else',
+      'star@anything:else',
+    ])
+    assert.deepEqual(registry.channels(), ['news'])
+    assert.equal(registry.hasPatterns(), true)
+    registry.remove('all')
+    assert.equal(registry.hasPatterns(), true)
+    registry.remove('star')
     assert.equal(registry.hasPatterns(), false)
   })
 })

@@ -3,11 +3,8 @@
 export { ClusterQueries, type ClusterReply, type ClusterTarget } from './queries.js'
 export {
   composeHandlers,
-  loggingMiddleware,
   matchByProperty,
   matchByPropertyPredicate,
-  rateLimitMiddleware,
-  timingMiddleware,
   withErrorHandler,
   withFilter,
   withLogging,
@@ -15,6 +12,11 @@ export {
   withRetry,
   withValidation,
 } from './subscriber-helpers.js'
+export {
+  loggingMiddleware,
+  rateLimitMiddleware,
+  timingMiddleware,
+} from './subscriber-middleware.js'
 export {
   createSubscriberRegistry,
   type DispatchReport,
@@ -24,6 +26,7 @@ export {
 export {
   type ChannelPredicate,
   defineSubscriber,
+  type RegisteredSubscriber,
   type SubscriberContext,
   type SubscriberDefinition,
   type SubscriberHandler,

@@ -1,8 +1,8 @@
-/** Seed 004's subscriber helpers: message matchers, handler wrappers and built-in middleware. */
+/** Seed 004's subscriber helpers: message matchers and handler wrappers (seed 004's argument orders). */
 import { toError } from '../errors.js'
 import { logSafely } from '../hooks.js'
 import type { Logger } from '../types.js'
-import type { ChannelPredicate, SubscriberContext, SubscriberMiddleware } from './subscribers.js'
+import type { ChannelPredicate, SubscriberContext } from './subscribers.js'
 
 /** `Logger` plus the optional levels the logging helpers use for routine events. */
 export interface SubscriberLogger extends Logger {
@@ -14,6 +14,17 @@ export interface SubscriberLogger extends Logger {
 export type PropertyPath = string | readonly string[]
 
 type Handler<C, R> = (context: C) => R | PromiseLike<R>
+
+function assertFunction(value: unknown, name: string, signature: string): void {
+  if (typeof value !== 'function') throw new TypeError(`${signature}: ${name} must be a function`)
+}
+
+/** Names a value in an error without printing it (it may be a message's data). */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? 'an object' : typeof value
+}
 
 const MISSING = Symbol('missing')
 
@@ -79,7 +90,7 @@ export function withErrorHandler<C extends SubscriberContext, R>(
   }
 }
 
-function positive(value: unknown, name: string, helper: string, integer = false): number {
+export function positive(value: unknown, name: string, helper: string, integer = false): number {
   if (typeof value !== 'number' || !(value > 0) || (integer && !Number.isInteger(value))) {
     throw new TypeError(`${helper}(): ${name} must be a positive ${integer ? 'integer' : 'number'}`)
   }
@@ -87,7 +98,7 @@ function positive(value: unknown, name: string, helper: string, integer = false)
 }
 
 /** A sliding window of start times: at most `max` calls in any `windowMs`; no timers. */
-function windowLimiter(max: number, windowMs: number, now: () => number): () => boolean {
+export function windowLimiter(max: number, windowMs: number, now: () => number): () => boolean {
   const starts: number[] = []
   return () => {
     const time = now()
@@ -103,19 +114,57 @@ export interface RateLimitOptions<C> {
   max: number
   windowMs: number
   /** Told about each dropped call. */
-  onLimited?: (context: C) => unknown
+  onLimited?: ((context: C) => unknown) | undefined
   /** Clock in milliseconds, for tests. @default Date.now */
   now?: () => number
 }
 
-/** Drops calls beyond `max` in any `windowMs` (they resolve `undefined`); the window is shared by every channel. */
+const RATE_LIMIT_FORMS =
+  'withRateLimit(handler, maxExecutions, windowMs, onLimited?) or withRateLimit(handler, { max, windowMs, onLimited?, now? })'
+
+/**
+ * Drops calls beyond `maxExecutions` in any `windowMs` (they resolve
+ * `undefined`, after `onLimited`); the window is shared by every channel.
+ * Seed 004's form, positional.
+ * @throws {TypeError} for a limit or window that is not positive.
+ * @example handle: withRateLimit(handler, 10, 60_000, (context) => log(context.channel))
+ */
+export function withRateLimit<C extends SubscriberContext, R>(
+  handler: Handler<C, R>,
+  maxExecutions: number,
+  windowMs: number,
+  onLimited?: (context: C) => unknown,
+): (context: C) => Promise<R | undefined>
+/** The same with an options object, and an injectable clock. */
 export function withRateLimit<C extends SubscriberContext, R>(
   handler: Handler<C, R>,
   options: RateLimitOptions<C>,
+): (context: C) => Promise<R | undefined>
+export function withRateLimit<C extends SubscriberContext, R>(
+  handler: Handler<C, R>,
+  limit: number | RateLimitOptions<C>,
+  windowMs?: number,
+  onLimited?: (context: C) => unknown,
 ): (context: C) => Promise<R | undefined> {
+  assertFunction(handler, 'handler', RATE_LIMIT_FORMS)
+  let options: RateLimitOptions<C>
+  if (typeof limit === 'number') {
+    options = { max: limit, windowMs: windowMs as number, onLimited }
+  } else if (
+    typeof limit === 'object' &&
+    limit !== null &&
+    windowMs === undefined &&
+    onLimited === undefined
+  ) {
+    options = limit
+  } else {
+    throw new TypeError(`Use ${RATE_LIMIT_FORMS}`)
+  }
   const max = positive(options.max, 'max', 'withRateLimit', true)
-  const windowMs = positive(options.windowMs, 'windowMs', 'withRateLimit')
-  const allow = windowLimiter(max, windowMs, options.now ?? Date.now)
+  const window = positive(options.windowMs, 'windowMs', 'withRateLimit')
+  if (options.onLimited !== undefined)
+    assertFunction(options.onLimited, 'onLimited', RATE_LIMIT_FORMS)
+  const allow = windowLimiter(max, window, options.now ?? Date.now)
   return async (context) => {
     if (allow()) return await handler(context)
     await options.onLimited?.(context)
@@ -136,11 +185,50 @@ export interface RetryOptions {
   onRetry?: (error: Error, attempt: number, delayMs: number) => void
 }
 
-/** Runs the handler again after failures, waiting `baseDelayMs × factor^n` (capped); rejects with the last error. */
+const RETRY_FORMS =
+  'withRetry(handler, maxRetries?, initialDelayMs?, backoffMultiplier?) or withRetry(handler, { retries, baseDelayMs, … })'
+
+/**
+ * Runs the handler again after failures, up to `maxRetries` (default 3) more
+ * times, waiting `initialDelayMs` (default 1000) × `backoffMultiplier`
+ * (default 2) to the power of the retry before each; rejects with the last
+ * error. Seed 004's form, positional.
+ * @throws {TypeError} for a negative retry count, a negative delay or a multiplier below 1.
+ * @example handle: withRetry(handler, 3, 1000, 2) // waits 1 s, 2 s, 4 s
+ */
+export function withRetry<C extends SubscriberContext, R>(
+  handler: Handler<C, R>,
+  maxRetries?: number,
+  initialDelayMs?: number,
+  backoffMultiplier?: number,
+): (context: C) => Promise<R>
+/** The same with an options object: a cap on each wait, and `onRetry`. */
 export function withRetry<C extends SubscriberContext, R>(
   handler: Handler<C, R>,
   options: RetryOptions,
+): (context: C) => Promise<R>
+export function withRetry<C extends SubscriberContext, R>(
+  handler: Handler<C, R>,
+  retriesOrOptions?: number | RetryOptions,
+  initialDelayMs?: number,
+  backoffMultiplier?: number,
 ): (context: C) => Promise<R> {
+  assertFunction(handler, 'handler', RETRY_FORMS)
+  let options: RetryOptions
+  if (typeof retriesOrOptions === 'object' && retriesOrOptions !== null) {
+    if (initialDelayMs !== undefined || backoffMultiplier !== undefined) {
+      throw new TypeError(`Use ${RETRY_FORMS}`)
+    }
+    options = retriesOrOptions
+  } else if (retriesOrOptions === undefined || typeof retriesOrOptions === 'number') {
+    options = {
+      retries: retriesOrOptions ?? 3,
+      baseDelayMs: initialDelayMs ?? 1000,
+      factor: backoffMultiplier ?? 2,
+    }
+  } else {
+    throw new TypeError(`Use ${RETRY_FORMS}`)
+  }
   const {
     retries,
     baseDelayMs,
@@ -149,7 +237,7 @@ export function withRetry<C extends SubscriberContext, R>(
     onRetry,
   } = options
   if (!Number.isInteger(retries) || retries < 0) {
-    throw new TypeError('withRetry(): retries must be a non-negative integer')
+    throw new TypeError('withRetry(): retries (maxRetries) must be a non-negative integer')
   }
   if (!(baseDelayMs >= 0) || !(maxDelayMs >= 0) || !(factor >= 1)) {
     throw new TypeError('withRetry(): delays must be ≥ 0 and factor ≥ 1')
@@ -170,15 +258,25 @@ export function withRetry<C extends SubscriberContext, R>(
 }
 
 /**
- * Runs the handler only for messages `validate` accepts. Unlike `withFilter`,
- * a rejected message is an error (so it is reported): `false` becomes one, a throw passes through.
+ * Runs the handler only for messages `validator` accepts (seed 004's order:
+ * validator first). The validator gets the message (and the context); it
+ * rejects by throwing or by returning `false`, and anything else, no return
+ * included, accepts. Unlike `withFilter`, a rejected message is an error (so
+ * it is reported): `false` becomes one, a throw passes through.
+ * @example
+ * handle: withValidation((message) => {
+ *   if (!message?.type) throw new Error('Missing type')
+ * }, handler)
  */
 export function withValidation<C extends SubscriberContext, R>(
+  validator: (message: C['message'], context: C) => unknown,
   handler: Handler<C, R>,
-  validate: (message: unknown, context: C) => boolean | Promise<boolean>,
 ): (context: C) => Promise<R> {
+  const signature = 'withValidation(validator, handler)'
+  assertFunction(validator, 'validator', signature)
+  assertFunction(handler, 'handler', signature)
   return async (context) => {
-    if ((await validate(context.message, context)) !== true) {
+    if ((await validator(context.message, context)) === false) {
       throw new Error(
         `subscriber "${context.subscriber.name}": message on channel "${context.channel}" failed validation`,
       )
@@ -187,12 +285,30 @@ export function withValidation<C extends SubscriberContext, R>(
   }
 }
 
-/** Runs the handler only when `predicate` holds; otherwise resolves `undefined` quietly. */
+/**
+ * Runs the handler only when `predicate` holds (seed 004's order: predicate
+ * first); otherwise resolves `undefined` quietly.
+ * @throws {TypeError} (the wrapped handler rejects) when the predicate
+ * returns anything but a boolean: most likely a handler, the arguments being
+ * in the other order.
+ * @example handle: withFilter((context) => context.message?.authenticated === true, handler)
+ */
 export function withFilter<C extends SubscriberContext, R>(
+  predicate: (context: C) => boolean | PromiseLike<boolean>,
   handler: Handler<C, R>,
-  predicate: (context: C) => boolean | Promise<boolean>,
 ): (context: C) => Promise<R | undefined> {
-  return async (context) => ((await predicate(context)) ? await handler(context) : undefined)
+  const signature = 'withFilter(predicate, handler)'
+  assertFunction(predicate, 'predicate', signature)
+  assertFunction(handler, 'handler', signature)
+  return async (context) => {
+    const verdict: unknown = await predicate(context)
+    if (typeof verdict !== 'boolean') {
+      throw new TypeError(
+        `${signature}: the predicate returned ${kindOf(verdict)}, not a boolean; is it the handler (arguments swapped)?`,
+      )
+    }
+    return verdict ? await handler(context) : undefined
+  }
 }
 
 /** Runs handlers one after another on the same context; a failure stops the rest. Arrays are flattened (seed form). */
@@ -208,7 +324,11 @@ export function composeHandlers<C extends SubscriberContext>(
   }
 }
 
-function logAt(logger: SubscriberLogger, level: 'info' | 'debug', ...args: [string, ...unknown[]]) {
+export function logAt(
+  logger: SubscriberLogger,
+  level: 'info' | 'debug',
+  ...args: [string, ...unknown[]]
+) {
   try {
     logger[level]?.(...args)
   } catch {
@@ -235,83 +355,4 @@ export function withLogging<C extends SubscriberContext, R>(
       throw error
     }
   }
-}
-
-/** Logs each message's subscriber, channel and outcome; never suppresses errors. */
-export function loggingMiddleware(logger?: SubscriberLogger): SubscriberMiddleware
-export function loggingMiddleware(label: string, logger?: SubscriberLogger): SubscriberMiddleware
-export function loggingMiddleware(
-  first?: string | SubscriberLogger,
-  second?: SubscriberLogger,
-): SubscriberMiddleware {
-  const label = typeof first === 'string' ? first : undefined
-  const logger = (typeof first === 'object' ? first : second) ?? console
-  const who = (context: SubscriberContext) => label ?? context.subscriber.name
-  return {
-    name: 'logging',
-    onBefore: (context) => logAt(logger, 'debug', `${who(context)}: ${context.channel} received`),
-    onAfter: (context) => logAt(logger, 'info', `${who(context)}: ${context.channel} handled`),
-    onError: (context, error) => {
-      logSafely(logger, 'error', `${who(context)}: ${context.channel} failed`, error)
-      return false
-    },
-  }
-}
-
-/** Receives how long a subscriber took, from this middleware's `onBefore` to the outcome. */
-export type TimingListener = (
-  durationMs: number,
-  context: SubscriberContext,
-  outcome: 'handled' | 'failed',
-) => void
-
-/**
- * Measures each run; place it first so the time includes the other middleware.
- * Without a listener the duration goes to `console.info`.
- */
-export function timingMiddleware(onTiming?: TimingListener): SubscriberMiddleware {
-  // Keyed by context: each run gets its own context object, and entries vanish with it.
-  const starts = new WeakMap<object, number>()
-  const report: TimingListener =
-    onTiming ??
-    ((durationMs, context, outcome) =>
-      logAt(
-        console,
-        'info',
-        `${context.subscriber.name}: ${outcome} in ${durationMs.toFixed(1)} ms`,
-      ))
-  const finish = (context: SubscriberContext, outcome: 'handled' | 'failed') => {
-    const started = starts.get(context)
-    if (started === undefined) return
-    starts.delete(context)
-    report(performance.now() - started, context, outcome)
-  }
-  return {
-    name: 'timing',
-    onBefore: (context) => {
-      starts.set(context, performance.now())
-    },
-    onAfter: (context) => finish(context, 'handled'),
-    onError: (context) => {
-      finish(context, 'failed')
-      return false
-    },
-  }
-}
-
-/**
- * Skips the handler past `max` runs in any `windowMs`. Each call makes its own
- * window, so sharing one instance between subscribers shares the budget.
- */
-export function rateLimitMiddleware(
-  max: number,
-  windowMs: number,
-  options: { now?: () => number } = {},
-): SubscriberMiddleware {
-  const allow = windowLimiter(
-    positive(max, 'max', 'rateLimitMiddleware', true),
-    positive(windowMs, 'windowMs', 'rateLimitMiddleware'),
-    options.now ?? Date.now,
-  )
-  return { name: 'rate-limit', onBefore: () => allow() }
 }

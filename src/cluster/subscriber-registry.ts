@@ -5,6 +5,8 @@ import {
   defineSubscriber,
   isSubscriberDefinition,
   type NoExtra,
+  nameSubscriber,
+  type RegisteredSubscriber,
   type SubscriberContext,
   type SubscriberDefinition,
   type SubscriberMatcher,
@@ -53,20 +55,22 @@ export type DispatchExtra<Extra extends object> = keyof Extra extends never
 /** The subscribers of one node; the transport feeds it every message it receives. */
 export interface SubscriberRegistry<Extra extends object = NoExtra> {
   /**
-   * Registers a definition, or options (defined on the way in).
+   * Registers a definition, or options (defined on the way in). An unnamed
+   * one is named `subscriber#<n>`, unique in this registry.
+   * @returns the definition as registered, named.
    * @throws {TypeError} on invalid options. @throws {Error} when the name is taken.
    */
   add(
     subscriber: SubscriberDefinition<Extra> | SubscriberOptions<Extra>,
-  ): SubscriberDefinition<Extra>
+  ): RegisteredSubscriber<Extra>
   /** @returns `false` when no subscriber had that name. Dispatches in flight are unaffected. */
   remove(name: string): boolean
   has(name: string): boolean
   /** Definitions in run order: priority descending, then registration order. */
-  list(): readonly SubscriberDefinition<Extra>[]
-  /** Exact channel names to subscribe to (`channel`, `channels`, string `match`), sorted. */
+  list(): readonly RegisteredSubscriber<Extra>[]
+  /** Exact channel names to subscribe to (`channel`, `channels`, string `match`, never `'*'`), sorted. */
   channels(): string[]
-  /** True when a subscriber matches by RegExp or predicate, so the transport must deliver every channel. */
+  /** True when a subscriber matches by `'*'`, RegExp or predicate, so the transport must deliver every channel. */
   hasPatterns(): boolean
   /** Runs each matching subscriber in turn; one failing never stops the others. */
   dispatch(
@@ -77,7 +81,7 @@ export interface SubscriberRegistry<Extra extends object = NoExtra> {
 }
 
 interface Entry<Extra extends object> {
-  readonly definition: SubscriberDefinition<Extra>
+  readonly definition: RegisteredSubscriber<Extra>
   readonly order: number
   readonly test: ChannelTest
 }
@@ -85,7 +89,13 @@ interface Entry<Extra extends object> {
 /** A compiled matcher: positional, so dispatch allocates nothing per test. */
 type ChannelTest = (channel: string, message: unknown) => boolean
 
+/** The channel name that matches every channel (seed 004's `channels: ['*']`). */
+const EVERY_CHANNEL = '*'
+
+const everyChannel: ChannelTest = () => true
+
 function toTest(matcher: SubscriberMatcher): ChannelTest {
+  if (matcher === EVERY_CHANNEL) return everyChannel
   if (typeof matcher === 'string') return (channel) => channel === matcher
   if (matcher instanceof RegExp) return (channel) => matcher.test(channel)
   return (channel, message) => {
@@ -102,6 +112,7 @@ function toTest(matcher: SubscriberMatcher): ChannelTest {
 function compile<Extra extends object>(definition: SubscriberDefinition<Extra>): ChannelTest {
   if (definition.channels !== undefined) {
     const names = new Set(definition.channels)
+    if (names.has(EVERY_CHANNEL)) return everyChannel
     return (channel) => names.has(channel)
   }
   const tests = (definition.match ?? []).map(toTest)
@@ -125,6 +136,14 @@ export function createSubscriberRegistry<Extra extends object = NoExtra>(
   // Replaced on every change, never mutated: a dispatch in flight keeps the set it started with.
   let entries: readonly Entry<Extra>[] = []
   let added = 0
+  let unnamed = 0
+  const taken = (name: string) => entries.some((entry) => entry.definition.name === name)
+  const generatedName = (): string => {
+    let name: string
+    do name = `subscriber#${++unnamed}`
+    while (taken(name))
+    return name
+  }
 
   const report = (error: Error, failure: SubscriberFailure): void => {
     try {
@@ -135,7 +154,7 @@ export function createSubscriberRegistry<Extra extends object = NoExtra>(
   }
 
   async function run(
-    definition: SubscriberDefinition<Extra>,
+    definition: RegisteredSubscriber<Extra>,
     context: SubscriberContext<Extra>,
   ): Promise<SubscriberResult> {
     const subscriber = definition.name
@@ -167,12 +186,15 @@ export function createSubscriberRegistry<Extra extends object = NoExtra>(
 
   return {
     add(subscriber) {
-      const definition = isSubscriberDefinition(subscriber)
-        ? subscriber
-        : defineSubscriber(subscriber)
-      if (entries.some((entry) => entry.definition.name === definition.name)) {
-        throw new Error(`subscriber "${definition.name}" is already registered; remove() it first`)
+      const defined = isSubscriberDefinition(subscriber) ? subscriber : defineSubscriber(subscriber)
+      const { name } = defined
+      if (name !== undefined && taken(name)) {
+        throw new Error(`subscriber "${name}" is already registered; remove() it first`)
       }
+      const definition =
+        name === undefined
+          ? nameSubscriber(defined, generatedName())
+          : (defined as RegisteredSubscriber<Extra>)
       const entry: Entry<Extra> = { definition, order: added++, test: compile(definition) }
       entries = [...entries, entry].sort(
         (a, b) => b.definition.priority - a.definition.priority || a.order - b.order,
@@ -187,7 +209,7 @@ export function createSubscriberRegistry<Extra extends object = NoExtra>(
       return removed
     },
 
-    has: (name) => entries.some((entry) => entry.definition.name === name),
+    has: taken,
 
     list: () => entries.map((entry) => entry.definition),
 
@@ -199,12 +221,17 @@ export function createSubscriberRegistry<Extra extends object = NoExtra>(
           if (typeof matcher === 'string') names.add(matcher)
         }
       }
+      names.delete(EVERY_CHANNEL)
       return [...names].sort()
     },
 
     hasPatterns: () =>
-      entries.some(({ definition }) =>
-        (definition.match ?? []).some((matcher) => typeof matcher !== 'string'),
+      entries.some(
+        ({ definition }) =>
+          definition.channels?.includes(EVERY_CHANNEL) === true ||
+          (definition.match ?? []).some(
+            (matcher) => typeof matcher !== 'string' || matcher === EVERY_CHANNEL,
+          ),
       ),
 
     async dispatch(channel, message, ...extra) {

@@ -1,4 +1,5 @@
 /** Cross-node subscribers (seed 004): their shapes and `defineSubscriber()`; the entry point of the feature. */
+import { assertKnownKeys, keySet } from '../options/index.js'
 
 /** The `Extra` of a registry whose dispatch adds nothing to the context. */
 export type NoExtra = Record<never, never>
@@ -30,7 +31,7 @@ export type ChannelPredicate = (context: {
   readonly message: unknown
 }) => boolean
 
-/** A string is an exact channel name; a RegExp is tested against the channel. */
+/** A string is an exact channel name (`'*'`: every channel); a RegExp is tested against the channel. */
 export type SubscriberMatcher = string | RegExp | ChannelPredicate
 
 /** Hooks around one subscriber's handler; every hook may be async and is awaited. */
@@ -49,8 +50,11 @@ export interface SubscriberMiddleware<Extra extends object = NoExtra> {
 }
 
 interface SubscriberCommon<Extra extends object> {
-  /** Unique within a registry; names the subscriber in logs and reports. */
-  name: string
+  /**
+   * Unique within a registry; names the subscriber in logs and reports.
+   * Without one (seed 004 makes it optional), the registry gives it `subscriber#<n>`.
+   */
+  name?: string
   description?: string
   /** Higher runs first; equal priorities run in registration order. @default 0 */
   priority?: number
@@ -58,7 +62,10 @@ interface SubscriberCommon<Extra extends object> {
   middleware?: readonly SubscriberMiddleware<Extra>[]
 }
 
-/** What `defineSubscriber()` takes: exactly one of `channel`, `channels` or `match`. */
+/**
+ * What `defineSubscriber()` takes: exactly one of `channel`, `channels` or
+ * `match`. The channel name `'*'` matches every channel (seed 004's debug subscriber).
+ */
 export type SubscriberOptions<Extra extends object = NoExtra> = SubscriberCommon<Extra> &
   (
     | { channel: string; channels?: never; match?: never }
@@ -68,7 +75,8 @@ export type SubscriberOptions<Extra extends object = NoExtra> = SubscriberCommon
 
 /** A validated, frozen subscriber. `channel` is folded into `channels`; `match` is always an array. */
 export interface SubscriberDefinition<Extra extends object = NoExtra> {
-  readonly name: string
+  /** `undefined` until a registry names it: see {@link RegisteredSubscriber}. */
+  readonly name: string | undefined
   readonly description: string | undefined
   readonly priority: number
   readonly handle: SubscriberHandler<Extra>
@@ -78,10 +86,28 @@ export interface SubscriberDefinition<Extra extends object = NoExtra> {
   readonly match: readonly SubscriberMatcher[] | undefined
 }
 
+/** A definition as a registry holds it: always named. */
+export type RegisteredSubscriber<Extra extends object = NoExtra> = SubscriberDefinition<Extra> & {
+  readonly name: string
+}
+
 // Marks objects built here, so `add()` can take either options or a definition.
 const DEFINED = Symbol('roomcast.subscriber')
 
 const HOOKS = ['onBefore', 'onAfter', 'onError'] as const
+
+const SUBSCRIBER_KEYS = keySet<
+  SubscriberCommon<NoExtra> & Record<'channel' | 'channels' | 'match', unknown>
+>({
+  name: true,
+  description: true,
+  priority: true,
+  handle: true,
+  middleware: true,
+  channel: true,
+  channels: true,
+  match: true,
+})
 
 function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0
@@ -118,7 +144,8 @@ function checkMiddleware<Extra extends object>(
 
 /**
  * Validates a subscriber and returns it frozen; also fixes `Extra` for inference.
- * @throws {TypeError} when `name` is missing, not exactly one of `channel`,
+ * @throws {RoomcastError} `ERR_INVALID_OPTION` for a key it does not know.
+ * @throws {TypeError} when `name` is given but empty, not exactly one of `channel`,
  * `channels` and `match` is given, `handle` is not a function, or a field has the wrong type.
  * @example
  * defineSubscriber<{ server: RoomcastServer }>({
@@ -132,10 +159,14 @@ export function defineSubscriber<Extra extends object = NoExtra>(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('defineSubscriber() takes an options object')
   }
+  assertKnownKeys(options, SUBSCRIBER_KEYS, {
+    object: 'defineSubscriber',
+    scope: 'defineSubscriber',
+  })
   const { name, description, priority = 0, handle, channel, channels, match } = options
-  if (!isNonEmptyString(name))
-    throw new TypeError('defineSubscriber(): name must be a non-empty string')
-  const label = `subscriber "${name}"`
+  if (name !== undefined && !isNonEmptyString(name))
+    throw new TypeError('defineSubscriber(): name must be a non-empty string when given')
+  const label = name === undefined ? 'defineSubscriber()' : `subscriber "${name}"`
   if (typeof handle !== 'function') throw new TypeError(`${label}: handle must be a function`)
   if (description !== undefined && typeof description !== 'string') {
     throw new TypeError(`${label}: description must be a string`)
@@ -176,6 +207,16 @@ export function defineSubscriber<Extra extends object = NoExtra>(
   return Object.freeze(definition)
 }
 
+/** `definition` under the name a registry gave it: a frozen copy, still a definition. */
+export function nameSubscriber<Extra extends object>(
+  definition: SubscriberDefinition<Extra>,
+  name: string,
+): RegisteredSubscriber<Extra> {
+  const named = { ...definition, name }
+  Object.defineProperty(named, DEFINED, { value: true })
+  return Object.freeze(named)
+}
+
 /** True for what `defineSubscriber()` returned; `add()` defines anything else on the way in. */
 export function isSubscriberDefinition<Extra extends object>(
   value: SubscriberDefinition<Extra> | SubscriberOptions<Extra>,
@@ -185,16 +226,12 @@ export function isSubscriberDefinition<Extra extends object>(
 
 export {
   composeHandlers,
-  loggingMiddleware,
   matchByProperty,
   matchByPropertyPredicate,
   type PropertyPath,
   type RateLimitOptions,
   type RetryOptions,
-  rateLimitMiddleware,
   type SubscriberLogger,
-  type TimingListener,
-  timingMiddleware,
   withErrorHandler,
   withFilter,
   withLogging,
@@ -202,6 +239,12 @@ export {
   withRetry,
   withValidation,
 } from './subscriber-helpers.js'
+export {
+  loggingMiddleware,
+  rateLimitMiddleware,
+  type TimingListener,
+  timingMiddleware,
+} from './subscriber-middleware.js'
 export {
   createSubscriberRegistry,
   type DispatchExtra,

@@ -1,6 +1,29 @@
 /** Seed faces that do not belong on the core server. */
 
 export {
+  type BaseControllerInit,
+  WebSocketServerBaseController,
+} from './base-controller.js'
+export { WebSocketRedisSubscriberEvent } from './pxl-events.js'
+export {
+  isPxlServer,
+  type PxlClient,
+  type PxlClientManager,
+  type PxlJoinRoomOptions,
+  type PxlRooms,
+  type PxlServer,
+  type PxlUser,
+  pxlServer,
+  toUserIds,
+} from './pxl-server.js'
+export {
+  defineWebSocketSubscriber,
+  type PxlMessage,
+  type PxlSubscriberContext,
+  type PxlSubscriberExtra,
+  type ServerSubscriberExtra,
+} from './pxl-subscribers.js'
+export {
   type ServiceMessage,
   WebSocketService,
   type WebSocketServiceOptions,

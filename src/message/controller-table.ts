@@ -1,4 +1,5 @@
 /** The router's table: route shape checks, duplicate detection, lazily built controller instances. */
+import { type ControllerConvention, callMethod, conventionOf } from './controller-convention.js'
 import {
   anyMethod,
   declaredMethod,
@@ -6,7 +7,7 @@ import {
   knownMethods,
   type Method,
 } from './controller-methods.js'
-import type { ActionHandler, ControllerClass } from './controller-types.js'
+import type { ActionHandler, ControllerClass, ControllerConnection } from './controller-types.js'
 import { isStandardSchema, type StandardSchemaV1 } from './schema.js'
 
 /** A registered action, ready to run. */
@@ -21,10 +22,13 @@ const FORMS =
 /** One controller class or object, instantiated at most once, when first needed. */
 class ControllerRef<Server> {
   readonly target: object
+  /** How its methods are called; a seed 004 base class says so with a static marker. */
+  readonly convention: ControllerConvention
   #instance: object | undefined
 
   constructor(target: object) {
     this.target = target
+    this.convention = conventionOf(target)
   }
 
   instance(server: Server): object {
@@ -52,7 +56,7 @@ interface Staged<Conn, Server> {
 }
 
 /** Routes by `type`, then `action`: nested maps, so a lookup builds no key string. */
-export class ControllerTable<Conn, Server> {
+export class ControllerTable<Conn extends ControllerConnection, Server> {
   readonly #actions = new Map<string, Map<string, Entry<Conn, Server>>>()
   readonly #types = new Map<string, TypeController<Conn, Server>>()
   /** One instance per controller class, however many routes name it. */
@@ -89,9 +93,10 @@ export class ControllerTable<Conn, Server> {
     const method = declaredMethod(instance, action)
     if (method === undefined) return undefined
     // Bounded by the controller's own methods: only names that resolved are cached.
+    const { convention } = controller.ref
     const resolved: Entry<Conn, Server> = {
       schema: undefined,
-      handler: (conn, data, ctx) => method.call(instance, conn, data, ctx),
+      handler: (conn, data, ctx) => callMethod(convention, method, instance, conn, data, ctx),
     }
     controller.resolved.set(action, resolved)
     return resolved
@@ -144,7 +149,7 @@ export class ControllerTable<Conn, Server> {
           `controllers: ${ctx.type}.${ctx.action}: controller has no method "${name}"`,
         )
       }
-      return method.call(instance, conn, data, ctx)
+      return callMethod(ref.convention, method, instance, conn, data, ctx)
     }
   }
 

@@ -55,7 +55,11 @@ export interface ActionRoute<Conn = WSConnection, Server = RoomcastServer> {
   readonly schema?: StandardSchemaV1 | undefined
 }
 
-/** A controller class: instantiated once, on first use, as `new Controller(server)`. */
+/**
+ * A controller class: instantiated once, on first use, as `new Controller(server)`.
+ * Its methods are called `(conn, data, ctx)`, or `(ws, clientId, data, ctx)` for
+ * a class extending seed 004's `WebSocketServerBaseController`.
+ */
 export type ControllerClass<Server = RoomcastServer> = new (server: Server) => object
 
 /**

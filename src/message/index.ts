@@ -1,5 +1,7 @@
 /** The message layer: safe JSON, type + action controllers, responses, validation, rate limits. */
 
+export { ControllerConvention, controllerConvention } from './controller-convention.js'
+
 export type {
   ActionContext,
   ActionHandler,

@@ -1,4 +1,5 @@
 /** The server's broadcast methods: seed 000's forms, seed 004's option objects, and the chainable operator. */
+import { toUserIds } from '../compat/index.js'
 import { assertRoomName } from '../connection/index.js'
 import {
   allClientsTarget,
@@ -112,7 +113,22 @@ export abstract class BroadcastApi {
   }
 
   /** Sends `data` (objects as JSON) to every connection of these users. @returns how many it reached. */
-  broadcastToUsers(userIds: string[], data: unknown): number {
+  broadcastToUsers(userIds: string[], data: unknown): number
+  /** Seed 004's form: `{ userIds, data }`; numeric ids are converted to strings. */
+  broadcastToUsers(options: { userIds: ReadonlyArray<string | number>; data: unknown }): number
+  broadcastToUsers(
+    userIdsOrOptions: string[] | { userIds: ReadonlyArray<string | number>; data: unknown },
+    data?: unknown,
+  ): number {
+    if (
+      typeof userIdsOrOptions === 'object' &&
+      userIdsOrOptions !== null &&
+      !Array.isArray(userIdsOrOptions)
+    ) {
+      const users = toUserIds(userIdsOrOptions.userIds)
+      return this.deliver({ users }, toAnyPayload(userIdsOrOptions.data))
+    }
+    const userIds: unknown = userIdsOrOptions
     if (!Array.isArray(userIds) || userIds.some((id) => typeof id !== 'string')) {
       throw new TypeError('broadcastToUsers(userIds, data): userIds must be an array of strings')
     }

@@ -1,6 +1,7 @@
 /** Who is connected where: local reads, cluster-wide queries and actions, presence, custom messages. */
 import type { Adapter, ConnectionInfo, PresenceEntry } from '../adapter/index.js'
 import { ClusterQueries, type ClusterReply, type ClusterTarget } from '../cluster/index.js'
+import { WebSocketRedisSubscriberEvent } from '../compat/index.js'
 import { assertRoomName } from '../connection/index.js'
 import type { WSConnection } from '../types.js'
 import { BroadcastApi } from './broadcast-api.js'
@@ -62,8 +63,14 @@ export abstract class ClusterApi extends BroadcastApi {
   }
 
   /** Seed 004's name for `publish`. */
-  sendCustomMessage(channel: string, message: unknown): Promise<void> {
-    return this.publish(channel, message)
+  sendCustomMessage(channel: string, message: unknown): Promise<void>
+  /** Seed 004's own form: `data` on its `Custom` channel (`WebSocketRedisSubscriberEvent.Custom`). */
+  sendCustomMessage(options: { data: unknown }): Promise<void>
+  sendCustomMessage(first: string | { data: unknown }, message?: unknown): Promise<void> {
+    if (typeof first === 'object' && first !== null) {
+      return this.publish(WebSocketRedisSubscriberEvent.Custom, first.data)
+    }
+    return this.publish(first, message)
   }
 
   /** Open connections on every node. */

@@ -7,7 +7,7 @@ import type { Adapter } from '../adapter/index.js'
 import { MemoryAdapter } from '../adapter/index.js'
 import { CloseCode } from '../close-codes.js'
 import type { SubscriberDefinition, SubscriberOptions } from '../cluster/index.js'
-import { createSubscriberRegistry, type SubscriberRegistry } from '../cluster/index.js'
+import type { ServerSubscriberExtra } from '../compat/index.js'
 import { Connection, type ConnectionHost, ListenerRegistry } from '../connection/index.js'
 import { ErrorCode, RoomcastError, toError } from '../errors.js'
 import type { BroadcastTarget, Payload } from '../fanout/index.js'
@@ -34,6 +34,7 @@ export type { ServerEvents, ServerHealth } from './events.js'
 import { ClusterApi } from './cluster-api.js'
 import type { ServerEvents, ServerHealth } from './events.js'
 import { createAdapterHost, createConnectionHost } from './hosts.js'
+import { ServerSubscribers } from './server-subscribers.js'
 import { createErrorReporter, startConnection } from './startup.js'
 import { StatsCounter, type WebSocketStats } from './stats.js'
 import { createSweep, periodFor } from './sweep.js'
@@ -62,7 +63,7 @@ export class RoomcastServer extends ClusterApi {
   readonly nodeId = randomUUID()
   readonly #events = new ListenerRegistry<ServerEvents>()
   readonly #messages: MessageLayer
-  readonly #subscribers: SubscriberRegistry<{ server: RoomcastServer }>
+  readonly #subscribers: ServerSubscribers
   readonly #stats = new StatsCounter()
   readonly #sweep: ReturnType<typeof createSweep>
   readonly #attached = new UpgradeListeners()
@@ -97,15 +98,7 @@ export class RoomcastServer extends ClusterApi {
     this.#sweep.require(periodFor(this.#defaults.settings.liveness))
     this.#sweep.require(resolved.inactivityCheckInterval)
     this.#reportError = createErrorReporter(resolved)
-    this.#subscribers = createSubscriberRegistry({
-      reportError: (error, failure) =>
-        logSafely(
-          resolved.logger,
-          'error',
-          `roomcast: subscriber "${failure.subscriber}" failed on channel "${failure.channel}" (${failure.phase})`,
-          error,
-        ),
-    })
+    this.#subscribers = new ServerSubscribers(resolved.logger)
     this.#host = createConnectionHost({
       options: resolved,
       adapter: this.#adapter,
@@ -305,11 +298,14 @@ export class RoomcastServer extends ClusterApi {
     return this.#ready
   }
 
-  /** Adds a subscriber for custom messages (see `defineSubscriber`). */
+  /**
+   * Adds a subscriber for custom messages (see `defineSubscriber`); its
+   * context carries `server` and seed 004's `webSocketServer` (see `pxlServer`).
+   */
   subscribe(
     subscriber:
-      | SubscriberDefinition<{ server: RoomcastServer }>
-      | SubscriberOptions<{ server: RoomcastServer }>,
+      | SubscriberDefinition<ServerSubscriberExtra>
+      | SubscriberOptions<ServerSubscriberExtra>,
   ): this {
     this.#subscribers.add(subscriber)
     return this
@@ -383,7 +379,7 @@ export class RoomcastServer extends ClusterApi {
   }
 
   #customMessage(channel: string, message: unknown): void {
-    void this.#subscribers.dispatch(channel, message, { server: this })
+    this.#subscribers.dispatch(channel, message, this)
   }
 }
 
