@@ -27,6 +27,7 @@ const WHERE: Record<OptionsObject, string> = {
   withWebSocket: '`withWebSocket()`',
   defineSubscriber: '`defineSubscriber()`',
   behaviour: 'a behaviour object (`wss.on(path, { open, message, … })`)',
+  controllers: 'a `wss.controllers()` route',
 }
 
 /** A table cell: pipes would end it. */

@@ -287,6 +287,19 @@ describe('route objects (wss.route)', () => {
   })
 })
 
+describe('controller routes (wss.controllers)', () => {
+  test("an unknown key is refused with the route's index; seed 004's controllerName is accepted", async () => {
+    const server = wss({})
+    assert.throws(
+      () =>
+        server.controllers([{ type: 'a', action: 'b', handler: () => 1, schemas: {} } as never]),
+      refused('controllers: route 0: Unknown option "schemas": did you mean "schema"?'),
+    )
+    server.controllers([{ type: 'a', action: 'b', handler: () => 1, controllerName: 'a' }])
+    await server.close()
+  })
+})
+
 describe('systemController()', () => {
   test('an unknown key is refused; the seed form of rooms is refused with the option', () => {
     assert.throws(

@@ -15,7 +15,7 @@ import {
   withRateLimit,
   withRetry,
   withValidation,
-} from '../src/cluster/subscribers.ts'
+} from '../src/cluster/index.ts'
 
 /** A context as dispatch builds it, for calling wrapped handlers directly. */
 const contextOf = (message: unknown = {}, channel = 'news'): SubscriberContext => ({

@@ -12,7 +12,7 @@ import {
   type SubscriberFailure,
   type SubscriberLogger,
   timingMiddleware,
-} from '../src/cluster/subscribers.ts'
+} from '../src/cluster/index.ts'
 
 /** A registry whose reported failures the test can read. */
 function setup<Extra extends object = NoExtra>() {

@@ -5,6 +5,7 @@ export {
   composeHandlers,
   matchByProperty,
   matchByPropertyPredicate,
+  type SubscriberLogger,
   withErrorHandler,
   withFilter,
   withLogging,
@@ -20,12 +21,14 @@ export {
 export {
   createSubscriberRegistry,
   type DispatchReport,
+  type SubscriberFailure,
   type SubscriberRegistry,
   type SubscriberResult,
 } from './subscriber-registry.js'
 export {
   type ChannelPredicate,
   defineSubscriber,
+  type NoExtra,
   type RegisteredSubscriber,
   type SubscriberContext,
   type SubscriberDefinition,

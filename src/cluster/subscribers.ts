@@ -1,4 +1,4 @@
-/** Cross-node subscribers (seed 004): their shapes and `defineSubscriber()`; the entry point of the feature. */
+/** Cross-node subscribers (seed 004): their shapes and `defineSubscriber()`. */
 import { assertKnownKeys, keySet } from '../options/index.js'
 
 /** The `Extra` of a registry whose dispatch adds nothing to the context. */
@@ -223,35 +223,3 @@ export function isSubscriberDefinition<Extra extends object>(
 ): value is SubscriberDefinition<Extra> {
   return DEFINED in value
 }
-
-export {
-  composeHandlers,
-  matchByProperty,
-  matchByPropertyPredicate,
-  type PropertyPath,
-  type RateLimitOptions,
-  type RetryOptions,
-  type SubscriberLogger,
-  withErrorHandler,
-  withFilter,
-  withLogging,
-  withRateLimit,
-  withRetry,
-  withValidation,
-} from './subscriber-helpers.js'
-export {
-  loggingMiddleware,
-  rateLimitMiddleware,
-  type TimingListener,
-  timingMiddleware,
-} from './subscriber-middleware.js'
-export {
-  createSubscriberRegistry,
-  type DispatchExtra,
-  type DispatchReport,
-  type SubscriberFailure,
-  type SubscriberPhase,
-  type SubscriberRegistry,
-  type SubscriberRegistryOptions,
-  type SubscriberResult,
-} from './subscriber-registry.js'

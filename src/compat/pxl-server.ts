@@ -63,10 +63,8 @@ export interface PxlServer {
   /** Every connection, on every node. @returns how many local connections it reached. */
   sendMessageToAll(options: { data: unknown }): number
   /**
-   * Every connection but `excludeClientId`, those `predicate` accepts. The
-   * predicate's `userData` is the connection's `metadata` with its `userId`
-   * (when it has one), so seed 004's `({ userData }) => !!userData?.userId`
-   * selects the authenticated connections.
+   * Every connection but `excludeClientId`, those `predicate` accepts (as on
+   * the server: `userData` is `metadata` with the connection's `userId`).
    */
   broadcastToAllClients(options: BroadcastToAllClientsOptions): number
   broadcastToRoom(options: BroadcastToRoomOptions): number
@@ -112,12 +110,6 @@ function connection(value: unknown, method: string): WSConnection {
     )
   }
   return conn as WSConnection
-}
-
-/** Seed 004's `userData`: what the client manager knows of a connection, its user id included. */
-function userDataOf(conn: WSConnection): Record<string, unknown> {
-  const { userId, metadata } = conn
-  return userId === undefined ? metadata : { ...metadata, userId }
 }
 
 class Face implements PxlServer {
@@ -173,12 +165,7 @@ class Face implements PxlServer {
 
   broadcastToAllClients(broadcast: BroadcastToAllClientsOptions): number {
     options(broadcast, 'broadcastToAllClients', '{ data, excludeClientId, predicate }')
-    const { predicate } = broadcast
-    if (typeof predicate !== 'function') return this.server.broadcastToAllClients(broadcast)
-    return this.server.broadcastToAllClients({
-      ...broadcast,
-      predicate: (client) => predicate({ ...client, userData: userDataOf(client.connection) }),
-    })
+    return this.server.broadcastToAllClients(broadcast)
   }
 
   broadcastToRoom(broadcast: BroadcastToRoomOptions): number {

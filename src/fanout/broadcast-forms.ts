@@ -91,7 +91,10 @@ export function connectionBroadcast(
 export interface BroadcastToAllClientsOptions {
   data: unknown
   excludeClientId?: string
-  /** Sees each candidate: its id, its `metadata` (seed 004's userData) and the connection. */
+  /**
+   * Sees each candidate: its id, seed 004's `userData` (its `metadata`, with `userId` when it has
+   * one, so `({ userData }) => !!userData?.userId` selects signed-in users) and the connection.
+   */
   predicate?: (client: {
     clientId: string
     userData: Record<string, unknown>
@@ -115,8 +118,14 @@ export function allClientsTarget(
     except: excludeClientId === undefined ? undefined : [excludeClientId],
     filter:
       predicate &&
-      ((conn) => predicate({ clientId: conn.id, userData: conn.metadata, connection: conn })),
+      ((conn) => predicate({ clientId: conn.id, userData: userDataOf(conn), connection: conn })),
   }
+}
+
+/** Seed 004's `userData`: what its client manager knows of a connection, its user id included. */
+function userDataOf(conn: WSConnection): Record<string, unknown> {
+  const { userId, metadata } = conn
+  return userId === undefined ? metadata : { ...metadata, userId }
 }
 
 /**

@@ -1,4 +1,5 @@
 /** The router's table: route shape checks, duplicate detection, lazily built controller instances. */
+import { assertKnownKeys } from '../options/index.js'
 import { type ControllerConvention, callMethod, conventionOf } from './controller-convention.js'
 import {
   anyMethod,
@@ -9,6 +10,16 @@ import {
 } from './controller-methods.js'
 import type { ActionHandler, ControllerClass, ControllerConnection } from './controller-types.js'
 import { isStandardSchema, type StandardSchemaV1 } from './schema.js'
+
+/** Every key of every route form; seed 004's `controllerName` is accepted and unused. */
+const ROUTE_KEYS: ReadonlySet<string> = new Set([
+  'type',
+  'action',
+  'handler',
+  'controller',
+  'controllerName',
+  'schema',
+])
 
 /** A registered action, ready to run. */
 export interface Entry<Conn, Server> {
@@ -201,6 +212,10 @@ function parseRoute(route: unknown, index: number): ParsedRoute {
       `got ${route === null ? 'null' : Array.isArray(route) ? 'an array' : typeof route}`,
     )
   }
+  assertKnownKeys(route, ROUTE_KEYS, {
+    object: 'controllers',
+    scope: `controllers: route ${index}`,
+  })
   const { type, action, handler, controller, schema } = route as Record<string, unknown>
   if (typeof type !== 'string' || type.length === 0) {
     throw routeError(index, 'type must be a non-empty string')

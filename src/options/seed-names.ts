@@ -19,6 +19,7 @@ export type OptionsObject =
   | 'withWebSocket'
   | 'defineSubscriber'
   | 'behaviour'
+  | 'controllers'
 
 /** The seed systems other than seed 000 (whose names are roomcast's own). */
 export const SEED_SYSTEMS = {
