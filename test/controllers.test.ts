@@ -11,6 +11,7 @@ import {
 } from '../src/index.ts'
 import type { TestClient } from './helpers/client.ts'
 import { nextJson } from './helpers/json.ts'
+import { assertSeedChat } from './helpers/seed004-chat.ts'
 import type { TestServer } from './helpers/server.ts'
 import { serverFixture } from './helpers/teardown.ts'
 import { delay, eventually } from './helpers/timeout.ts'
@@ -242,46 +243,7 @@ describe('seed 004 ChatController', () => {
     const alice = await open(server.url('/ws'))
     const bob = await open(server.url('/ws'))
 
-    request(alice, {
-      type: 'chat',
-      action: 'send',
-      data: { username: 'Alice', text: 'Hello everyone!' },
-      requestId: 'm1',
-    })
-    for (const client of [alice, bob]) {
-      const broadcast = (await nextJson(client)) as { data: { timestamp: string } }
-      assert.ok(!Number.isNaN(Date.parse(broadcast.data.timestamp)))
-      assert.deepEqual(broadcast, {
-        type: 'chat',
-        action: 'message',
-        data: {
-          username: 'Alice',
-          message: 'Hello everyone!',
-          timestamp: broadcast.data.timestamp,
-        },
-      })
-    }
-    const ack = (await nextJson(alice)) as { data: { messageId: number } }
-    assert.equal(typeof ack.data.messageId, 'number')
-    assert.deepEqual(ack, {
-      type: 'chat',
-      action: 'send',
-      requestId: 'm1',
-      data: { success: true, messageId: ack.data.messageId },
-    })
-
-    request(bob, { type: 'chat', action: 'typing', data: { username: 'Bob' } })
-    assert.deepEqual(await nextJson(alice), {
-      type: 'chat',
-      action: 'userTyping',
-      data: { username: 'Bob' },
-    })
-    assert.deepEqual(await nextJson(bob), {
-      type: 'chat',
-      action: 'typing',
-      data: { success: true },
-    })
-    await Promise.all([alice.nothingWithin(30), bob.nothingWithin(30)])
+    await assertSeedChat(alice, bob)
   })
 
   test('registered as { type, controller }: every method is an action, nothing else is', async () => {
