@@ -28,6 +28,12 @@ const WHERE: Record<OptionsObject, string> = {
   defineSubscriber: '`defineSubscriber()`',
   behaviour: 'a behaviour object (`wss.on(path, { open, message, … })`)',
   controllers: 'a `wss.controllers()` route',
+  subscriberMiddleware: 'a subscriber middleware',
+  responseRule: "a route object's response rule",
+  withRetry: '`withRetry(handler, options)`',
+  withRateLimit: '`withRateLimit(handler, options)`',
+  WebSocketService: '`new WebSocketService()`',
+  broadcast: 'a broadcast options object',
 }
 
 /** A table cell: pipes would end it. */

@@ -62,6 +62,19 @@ describe('wss.listen(port, host)', () => {
     await assert.rejects(second.listen(0, '127.0.0.1'), { code: 'ERR_SERVER_CLOSED' })
   })
 
+  test('close() while listen() starts: listen rejects and leaves no server listening', async () => {
+    const servers = () =>
+      process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length
+    const before = servers()
+    const wss = create()
+    const listening = wss.listen(0, '127.0.0.1')
+    const closing = wss.close()
+    await assert.rejects(listening, { code: 'ERR_SERVER_CLOSED' })
+    await within(closing, 8000, 'close')
+    // The handle leaves the active list a loop turn after its close callback.
+    await eventually(() => servers() <= before, 'the http server listen() started is closed', 1000)
+  })
+
   test('a client trickling its headers is cut off (tight header timeout)', async () => {
     const wss = create()
     const http = await wss.listen(0, '127.0.0.1')

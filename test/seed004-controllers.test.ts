@@ -382,7 +382,10 @@ describe("the server face's methods (seed 004's examples)", () => {
     assert.deepEqual(await nextJson(u123.client), { hello: 123 })
     assert.equal(wss.broadcastToUsers(['7'], 'positional'), 1)
     assert.equal(await u7.client.next(), 'positional')
-    assert.throws(() => wss.broadcastToUsers([7] as never, 'x'), /array of strings/)
+    // One meaning in both forms: numeric ids are user ids as strings; anything else is refused.
+    assert.equal(wss.broadcastToUsers([7], 'numeric'), 1)
+    assert.equal(await u7.client.next(), 'numeric')
+    assert.throws(() => wss.broadcastToUsers([{}] as never, 'x'), /array of strings or numbers/)
     await u123.client.nothingWithin(20)
   })
 })

@@ -1,6 +1,7 @@
 /** Seed 004's subscriber helpers: message matchers and handler wrappers (seed 004's argument orders). */
 import { toError } from '../errors.js'
 import { logSafely } from '../hooks.js'
+import { assertKnownKeys, keySet } from '../options/index.js'
 import type { Logger } from '../types.js'
 import type { ChannelPredicate, SubscriberContext } from './subscribers.js'
 
@@ -119,6 +120,13 @@ export interface RateLimitOptions<C> {
   now?: () => number
 }
 
+const RATE_LIMIT_KEYS = keySet<RateLimitOptions<unknown>>({
+  max: true,
+  windowMs: true,
+  onLimited: true,
+  now: true,
+})
+
 const RATE_LIMIT_FORMS =
   'withRateLimit(handler, maxExecutions, windowMs, onLimited?) or withRateLimit(handler, { max, windowMs, onLimited?, now? })'
 
@@ -156,6 +164,7 @@ export function withRateLimit<C extends SubscriberContext, R>(
     windowMs === undefined &&
     onLimited === undefined
   ) {
+    assertKnownKeys(limit, RATE_LIMIT_KEYS, { object: 'withRateLimit', scope: 'withRateLimit' })
     options = limit
   } else {
     throw new TypeError(`Use ${RATE_LIMIT_FORMS}`)
@@ -184,6 +193,14 @@ export interface RetryOptions {
   /** Told before each wait, e.g. to log; `attempt` counts from 1. */
   onRetry?: (error: Error, attempt: number, delayMs: number) => void
 }
+
+const RETRY_KEYS = keySet<RetryOptions>({
+  retries: true,
+  baseDelayMs: true,
+  maxDelayMs: true,
+  factor: true,
+  onRetry: true,
+})
 
 const RETRY_FORMS =
   'withRetry(handler, maxRetries?, initialDelayMs?, backoffMultiplier?) or withRetry(handler, { retries, baseDelayMs, … })'
@@ -219,6 +236,7 @@ export function withRetry<C extends SubscriberContext, R>(
     if (initialDelayMs !== undefined || backoffMultiplier !== undefined) {
       throw new TypeError(`Use ${RETRY_FORMS}`)
     }
+    assertKnownKeys(retriesOrOptions, RETRY_KEYS, { object: 'withRetry', scope: 'withRetry' })
     options = retriesOrOptions
   } else if (retriesOrOptions === undefined || typeof retriesOrOptions === 'number') {
     options = {

@@ -96,6 +96,13 @@ const DEFINED = Symbol('roomcast.subscriber')
 
 const HOOKS = ['onBefore', 'onAfter', 'onError'] as const
 
+const MIDDLEWARE_KEYS = keySet<SubscriberMiddleware>({
+  name: true,
+  onBefore: true,
+  onAfter: true,
+  onError: true,
+})
+
 const SUBSCRIBER_KEYS = keySet<
   SubscriberCommon<NoExtra> & Record<'channel' | 'channels' | 'match', unknown>
 >({
@@ -132,6 +139,7 @@ function checkMiddleware<Extra extends object>(
         `${label}: each middleware must be an object with onBefore/onAfter/onError`,
       )
     }
+    assertKnownKeys(item, MIDDLEWARE_KEYS, { object: 'subscriberMiddleware', scope: label })
     for (const hook of HOOKS) {
       const fn = (item as Record<string, unknown>)[hook]
       if (fn !== undefined && typeof fn !== 'function') {

@@ -14,7 +14,6 @@ export {
   type PxlServer,
   type PxlUser,
   pxlServer,
-  toUserIds,
 } from './pxl-server.js'
 export {
   defineWebSocketSubscriber,

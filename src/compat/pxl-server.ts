@@ -1,6 +1,8 @@
 /** Seed 004's (PXL's) `webSocketServer`: its method names and option objects over a roomcast server. */
+
 import type { BroadcastToAllClientsOptions, BroadcastToRoomOptions } from '../fanout/index.js'
 import { isSendData } from '../fanout/index.js'
+import { assertKnownKeys } from '../options/index.js'
 import type { RoomcastServer } from '../server/index.js'
 import type { WSConnection } from '../types.js'
 import { WebSocketRedisSubscriberEvent } from './pxl-events.js'
@@ -80,25 +82,20 @@ export interface PxlServer {
 }
 
 /**
- * Seed 004's user ids as roomcast's: strings as they are, finite numbers as strings.
- * @throws {TypeError} for anything else.
+ * Checks a seed 004 options object against its `shape` (`'{ roomName, data, excludeClientId }'`),
+ * which also names its keys: any other key is refused.
  */
-export function toUserIds(userIds: unknown, method = 'broadcastToUsers'): string[] {
-  const valid =
-    Array.isArray(userIds) &&
-    userIds.every((id) => typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)))
-  if (!valid) {
-    throw new TypeError(
-      `${method}({ userIds, data }): userIds must be an array of strings or numbers`,
-    )
-  }
-  return userIds.map(String)
-}
-
 function options<T extends object>(value: unknown, method: string, shape: string): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError(`${method}(${shape}) takes an options object`)
   }
+  const keys = new Set(
+    shape
+      .slice(1, -1)
+      .split(',')
+      .map((key) => key.trim().replace('?', '')),
+  )
+  assertKnownKeys(value, keys, { object: 'broadcast', scope: method })
   return value as T
 }
 
@@ -179,7 +176,7 @@ class Face implements PxlServer {
       'broadcastToUsers',
       '{ userIds, data }',
     )
-    return this.server.broadcastToUsers(toUserIds(userIds), data)
+    return this.server.broadcastToUsers({ userIds, data } as { userIds: string[]; data: unknown })
   }
 
   broadcastToClient(broadcast: { clientId: string; data: unknown }): number {

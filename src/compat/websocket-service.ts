@@ -2,11 +2,14 @@
  * Seed 004's `WebSocketService`: message-shaped helpers over a server's
  * broadcasts. With a cluster adapter they reach every node.
  */
+import { assertKnownKeys, keySet } from '../options/index.js'
 import type { RoomcastServer } from '../server/index.js'
 
 export interface WebSocketServiceOptions {
   webSocketServer: RoomcastServer
 }
+
+const SERVICE_KEYS = keySet<WebSocketServiceOptions>({ webSocketServer: true })
 
 /** A `{ type, action, data }` message, as seed 004's clients expect. */
 export interface ServiceMessage {
@@ -18,7 +21,14 @@ export interface ServiceMessage {
 export class WebSocketService {
   readonly #server: RoomcastServer
 
+  /** @throws {RoomcastError} `ERR_INVALID_OPTION` for another key (seed 004's `redisInstance`, `workerId`: the adapter does their job). */
   constructor(options: WebSocketServiceOptions) {
+    if (typeof options === 'object' && options !== null) {
+      assertKnownKeys(options, SERVICE_KEYS, {
+        object: 'WebSocketService',
+        scope: 'WebSocketService',
+      })
+    }
     if (typeof options?.webSocketServer?.broadcastJson !== 'function') {
       throw new TypeError(
         'new WebSocketService({ webSocketServer }): a roomcast server is required',

@@ -21,7 +21,7 @@ import { ConnectionListeners } from './connection-listeners.js'
 import type { ConnectionHost, ConnectionRoute, ConnectionSettings } from './host.js'
 import { assertRoomName } from './rooms.js'
 import { SendStatus } from './send-status.js'
-import { type HeldEvent, StartupQueue } from './startup-queue.js'
+import { type HeldEvent, queueOverflow, StartupQueue } from './startup-queue.js'
 import { rawSocketOf, serverWindowBitsOf } from './ws-internals.js'
 
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
@@ -359,15 +359,7 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
     }
     if (this.#startup.hold({ event: 'message', args: [message, isBinary] }, data.length)) return
     if (!this.isOpen) return
-    const limit = this.#host.maxQueuedBytes
-    this.#host.reportError(
-      this,
-      new RoomcastError(
-        ErrorCode.QueueOverflow,
-        `Connection ${this.id} sent more than ${limit} bytes (maxQueuedBytes) before its handler was ready`,
-        { closeCode: CloseCode.PolicyViolation },
-      ),
-    )
+    this.#host.reportError(this, queueOverflow(this.id, this.#host.maxQueuedBytes))
     this.close(CloseCode.PolicyViolation, 'Message queue full')
   }
 

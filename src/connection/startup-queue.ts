@@ -1,4 +1,6 @@
 /** Holds a connection's inbound events until its handler is ready; bounded in bytes. */
+import { CloseCode } from '../close-codes.js'
+import { ErrorCode, RoomcastError } from '../errors.js'
 import type { ConnectionEvents } from '../types.js'
 
 /** What a connection holds while its handler starts: messages, then maybe its close. */
@@ -37,4 +39,13 @@ export class StartupQueue<Item> {
     this.#bytes = 0
     return items
   }
+}
+
+/** What `onError` hears when a client overflows `maxQueuedBytes`; the connection closes with 1008. */
+export function queueOverflow(connectionId: string, limit: number): RoomcastError {
+  return new RoomcastError(
+    ErrorCode.QueueOverflow,
+    `Connection ${connectionId} sent more than ${limit} bytes (maxQueuedBytes) before its handler was ready`,
+    { closeCode: CloseCode.PolicyViolation },
+  )
 }

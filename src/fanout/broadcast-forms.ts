@@ -147,3 +147,17 @@ export function allRoomsBroadcast(
     payload: toAnyPayload(data),
   }
 }
+
+/**
+ * Seed 004's user ids as roomcast's: strings as they are, finite numbers as strings.
+ * @throws {TypeError} for anything else.
+ */
+export function toUserIds(userIds: unknown, method = 'broadcastToUsers'): string[] {
+  const valid =
+    Array.isArray(userIds) &&
+    userIds.every((id) => typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)))
+  if (!valid) {
+    throw new TypeError(`${method}(): userIds must be an array of strings or numbers`)
+  }
+  return userIds.map(String)
+}

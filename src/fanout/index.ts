@@ -9,6 +9,7 @@ export {
   connectionBroadcast,
   isSendData,
   toAnyPayload,
+  toUserIds,
 } from './broadcast-forms.js'
 export { BroadcastOperator, type Excluded } from './broadcast-operator.js'
 export { Payload, toJsonPayload, toPayload } from './payload.js'

@@ -20,6 +20,12 @@ export type OptionsObject =
   | 'defineSubscriber'
   | 'behaviour'
   | 'controllers'
+  | 'subscriberMiddleware'
+  | 'responseRule'
+  | 'withRetry'
+  | 'withRateLimit'
+  | 'WebSocketService'
+  | 'broadcast'
 
 /** The seed systems other than seed 000 (whose names are roomcast's own). */
 export const SEED_SYSTEMS = {
@@ -261,6 +267,19 @@ export const SEED_NAMES: readonly SeedName[] = [
     in: 'createRedisAdapter',
     use: 'redis',
     note: 'a `redis://` URL or a connected node-redis client',
+  },
+  {
+    seed: '004',
+    name: 'redisInstance',
+    in: 'WebSocketService',
+    instead:
+      'give the server a Redis adapter (`createRedisAdapter`): its broadcasts then reach every node',
+  },
+  {
+    seed: '004',
+    name: 'workerId',
+    in: 'WebSocketService',
+    instead: "leave it out: the server's adapter names the node (`wss.nodeId`)",
   },
   {
     seed: '004',

@@ -71,6 +71,12 @@ export interface RouteDefinition<In = unknown> {
   rateLimit?: RateLimitOptions
 }
 
+const RULE_KEYS = keySet<ResponseRule>({ match: true, response: true, broadcast: true })
+const RULE_BROADCAST_KEYS = keySet<NonNullable<ResponseRule['broadcast']>>({
+  room: true,
+  includeSelf: true,
+})
+
 const HANDLER_KEYS = ['onConnect', 'onMessage', 'onClose', 'onError', 'onPing', 'onPong'] as const
 
 const ROUTE_KEYS = keySet<RouteDefinition>({
@@ -119,6 +125,12 @@ export function assertRouteDefinition(value: unknown): asserts value is RouteDef
       const r = rule as Partial<ResponseRule>
       if (typeof r?.match !== 'function' || !('response' in r)) {
         throw new TypeError(`route ${def.pattern}: each response rule needs match() and response`)
+      }
+      const scope = `route ${def.pattern}`
+      assertKnownKeys(r, RULE_KEYS, { object: 'responseRule', path: 'responses[].', scope })
+      if (typeof r.broadcast === 'object' && r.broadcast !== null) {
+        const path = 'responses[].broadcast.'
+        assertKnownKeys(r.broadcast, RULE_BROADCAST_KEYS, { object: 'responseRule', path, scope })
       }
     }
   }

@@ -1,5 +1,4 @@
 /** The server's broadcast methods: seed 000's forms, seed 004's option objects, and the chainable operator. */
-import { toUserIds } from '../compat/index.js'
 import { assertRoomName } from '../connection/index.js'
 import {
   allClientsTarget,
@@ -12,8 +11,20 @@ import {
   toAnyPayload,
   toJsonPayload,
   toPayload,
+  toUserIds,
 } from '../fanout/index.js'
+import { assertKnownKeys } from '../options/index.js'
 import type { SendData, WSConnection } from '../types.js'
+
+const ROOM_KEYS = new Set(['roomName', 'data', 'excludeClientId'])
+const ALL_CLIENTS_KEYS = new Set(['data', 'excludeClientId', 'predicate'])
+const CLIENT_KEYS = new Set(['clientId', 'data'])
+const USERS_KEYS = new Set(['userIds', 'data'])
+
+/** Seed 004's option objects refuse keys they do not have: a typo must not widen a broadcast. */
+function checkKeys(options: object, known: ReadonlySet<string>, method: string): void {
+  assertKnownKeys(options, known, { object: 'broadcast', scope: method })
+}
 
 /** A connection, or its id, that a broadcast skips. */
 export type BroadcastExclude = WSConnection | string
@@ -74,6 +85,7 @@ export abstract class BroadcastApi {
     exclude?: BroadcastExclude,
   ): number {
     if (typeof roomOrOptions === 'object' && roomOrOptions !== null) {
+      checkKeys(roomOrOptions, ROOM_KEYS, 'broadcastToRoom')
       const { roomName, excludeClientId } = roomOrOptions
       assertRoomName(roomName)
       const target = { rooms: [roomName], except: exceptOf(excludeClientId) }
@@ -93,6 +105,7 @@ export abstract class BroadcastApi {
 
   /** Seed 004: every connection but `excludeClientId`, those `predicate` accepts. */
   broadcastToAllClients(options: BroadcastToAllClientsOptions): number {
+    checkKeys(options, ALL_CLIENTS_KEYS, 'broadcastToAllClients')
     return this.deliver(allClientsTarget(options), toAnyPayload(options.data))
   }
 
@@ -101,6 +114,7 @@ export abstract class BroadcastApi {
     if (typeof options?.clientId !== 'string') {
       throw new TypeError('broadcastToClient({ clientId, data }): clientId must be a string')
     }
+    checkKeys(options, CLIENT_KEYS, 'broadcastToClient')
     return this.deliver({ ids: [options.clientId] }, toAnyPayload(options.data))
   }
 
@@ -113,26 +127,21 @@ export abstract class BroadcastApi {
   }
 
   /** Sends `data` (objects as JSON) to every connection of these users. @returns how many it reached. */
-  broadcastToUsers(userIds: string[], data: unknown): number
+  broadcastToUsers(userIds: ReadonlyArray<string | number>, data: unknown): number
   /** Seed 004's form: `{ userIds, data }`; numeric ids are converted to strings. */
   broadcastToUsers(options: { userIds: ReadonlyArray<string | number>; data: unknown }): number
   broadcastToUsers(
-    userIdsOrOptions: string[] | { userIds: ReadonlyArray<string | number>; data: unknown },
+    userIdsOrOptions:
+      | ReadonlyArray<string | number>
+      | { userIds: ReadonlyArray<string | number>; data: unknown },
     data?: unknown,
   ): number {
-    if (
-      typeof userIdsOrOptions === 'object' &&
-      userIdsOrOptions !== null &&
-      !Array.isArray(userIdsOrOptions)
-    ) {
-      const users = toUserIds(userIdsOrOptions.userIds)
-      return this.deliver({ users }, toAnyPayload(userIdsOrOptions.data))
+    if (Array.isArray(userIdsOrOptions) || typeof userIdsOrOptions !== 'object') {
+      return this.deliver({ users: toUserIds(userIdsOrOptions) }, toAnyPayload(data))
     }
-    const userIds: unknown = userIdsOrOptions
-    if (!Array.isArray(userIds) || userIds.some((id) => typeof id !== 'string')) {
-      throw new TypeError('broadcastToUsers(userIds, data): userIds must be an array of strings')
-    }
-    return this.deliver({ users: userIds }, toAnyPayload(data))
+    const options = userIdsOrOptions as { userIds: unknown; data: unknown }
+    checkKeys(options, USERS_KEYS, 'broadcastToUsers')
+    return this.deliver({ users: toUserIds(options.userIds) }, toAnyPayload(options.data))
   }
 
   #operator(): BroadcastOperator {

@@ -2,6 +2,7 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
+import { ErrorCode, RoomcastError } from '../errors.js'
 import {
   closeHttpServer,
   createHardenedServer,
@@ -29,11 +30,20 @@ export class UpgradeListeners {
   readonly #attached = new Map<AttachableServer, UpgradeListener>()
   /** Made by `listen()`: closed with the server. */
   readonly #own: HttpServer[] = []
+  #removed = false
 
-  /** A WebSocket-only http server listening on `port`: other requests get 426. */
+  /**
+   * A WebSocket-only http server listening on `port`: other requests get 426.
+   * @throws {RoomcastError} (rejects) `ERR_SERVER_CLOSED` when `removeAll()` ran meanwhile; the
+   * server it had started is closed again.
+   */
   async listen(port: number, host: string | undefined): Promise<HttpServer> {
     const server = createHardenedServer(upgradeRequired)
     await listenOn(server, port, host)
+    if (this.#removed) {
+      await closeHttpServer(server)
+      throw new RoomcastError(ErrorCode.ServerClosed, 'The server closed while listen() started')
+    }
     this.#own.push(server)
     return server
   }
@@ -54,6 +64,7 @@ export class UpgradeListeners {
 
   /** Removes every listener, then closes the servers `listen()` made. */
   async removeAll(): Promise<void> {
+    this.#removed = true
     for (const [server, listener] of this.#attached) server.off('upgrade', listener)
     this.#attached.clear()
     await Promise.all(this.#own.splice(0).map(closeHttpServer))
