@@ -34,6 +34,7 @@ const WHERE: Record<OptionsObject, string> = {
   withRateLimit: '`withRateLimit(handler, options)`',
   WebSocketService: '`new WebSocketService()`',
   broadcast: 'a broadcast options object',
+  identity: 'what `verifyClient` or `authenticate` returns',
 }
 
 /** A table cell: pipes would end it. */

@@ -11,7 +11,7 @@ import {
   withRateLimit,
   withRetry,
 } from '../src/index.ts'
-import { connect } from './helpers/client.ts'
+import { connect, refusedStatus } from './helpers/client.ts'
 import { recordingLogger, startServer } from './helpers/server.ts'
 import { within } from './helpers/timeout.ts'
 
@@ -130,5 +130,37 @@ describe('seed 004 option objects', () => {
     } finally {
       await server.close()
     }
+  })
+})
+
+describe('identities and debug', () => {
+  test("verifyClient's identity with a misspelt key is refused with 401 and reported", async () => {
+    const logger = recordingLogger()
+    const server = await startServer({
+      logger,
+      verifyClient: () => ({ userId: 'u1', metdata: { role: 'admin' } }) as never,
+    })
+    try {
+      server.wss.on('/', () => {})
+      assert.equal(await refusedStatus(server.url('/')), 401)
+      const logged = logger.entries.map((entry) => `${entry.message} ${String(entry.details[0])}`)
+      assert.ok(
+        logged.some((line) => line.includes('Unknown option "metdata": did you mean "metadata"?')),
+        `not reported: ${logged.join(' | ')}`,
+      )
+    } finally {
+      await server.close()
+    }
+  })
+
+  test("PXL's debug: { printRoutes } is refused, saying what debug: true does", () => {
+    assert.throws(
+      () => createWebSocket({ debug: { printRoutes: true } } as never),
+      (error: unknown) =>
+        error instanceof RoomcastError &&
+        error.code === ErrorCode.InvalidOption &&
+        error.message.includes('printRoutes') &&
+        error.message.includes('debug: true'),
+    )
   })
 })

@@ -110,7 +110,7 @@ export function windowLimiter(max: number, windowMs: number, now: () => number):
   }
 }
 
-export interface RateLimitOptions<C> {
+export interface WithRateLimitOptions<C> {
   /** Calls allowed in any window. */
   max: number
   windowMs: number
@@ -120,7 +120,7 @@ export interface RateLimitOptions<C> {
   now?: () => number
 }
 
-const RATE_LIMIT_KEYS = keySet<RateLimitOptions<unknown>>({
+const RATE_LIMIT_KEYS = keySet<WithRateLimitOptions<unknown>>({
   max: true,
   windowMs: true,
   onLimited: true,
@@ -146,16 +146,16 @@ export function withRateLimit<C extends SubscriberContext, R>(
 /** The same with an options object, and an injectable clock. */
 export function withRateLimit<C extends SubscriberContext, R>(
   handler: Handler<C, R>,
-  options: RateLimitOptions<C>,
+  options: WithRateLimitOptions<C>,
 ): (context: C) => Promise<R | undefined>
 export function withRateLimit<C extends SubscriberContext, R>(
   handler: Handler<C, R>,
-  limit: number | RateLimitOptions<C>,
+  limit: number | WithRateLimitOptions<C>,
   windowMs?: number,
   onLimited?: (context: C) => unknown,
 ): (context: C) => Promise<R | undefined> {
   assertFunction(handler, 'handler', RATE_LIMIT_FORMS)
-  let options: RateLimitOptions<C>
+  let options: WithRateLimitOptions<C>
   if (typeof limit === 'number') {
     options = { max: limit, windowMs: windowMs as number, onLimited }
   } else if (

@@ -1,6 +1,7 @@
 /** createWebSocket() options: types with their defaults, and the one place they are checked. */
 import type { IncomingMessage } from 'node:http'
 import type { Adapter } from '../adapter/index.js'
+import { ErrorCode, RoomcastError } from '../errors.js'
 import type { Identity, Logger, WSConnection } from '../types.js'
 import { count, duration, invalid, MAX_TIMER_DELAY } from './checks.js'
 import {
@@ -264,6 +265,12 @@ function resolveAdapter(value: unknown): Adapter | undefined {
 
 function resolveDebug(value: unknown): boolean {
   if (value === undefined) return false
+  if (typeof value === 'object' && value !== null) {
+    throw new RoomcastError(
+      ErrorCode.InvalidOption,
+      'Invalid option "debug": PXL\'s { printRoutes } has no roomcast form; debug: true logs handshakes, refusals, joins, leaves and closes',
+    )
+  }
   if (typeof value !== 'boolean') throw invalid('debug', 'true or false', value)
   return value
 }

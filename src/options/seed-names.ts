@@ -26,6 +26,7 @@ export type OptionsObject =
   | 'withRateLimit'
   | 'WebSocketService'
   | 'broadcast'
+  | 'identity'
 
 /** The seed systems other than seed 000 (whose names are roomcast's own). */
 export const SEED_SYSTEMS = {

@@ -5,7 +5,7 @@ import type { WebSocket, WebSocketServer } from 'ws'
 import type { ConnectionRoute, ConnectionSettings } from '../connection/index.js'
 import { toError } from '../errors.js'
 import { logSafely } from '../hooks.js'
-import type { AuthResult, ResolvedOptions } from '../options/index.js'
+import { type AuthResult, assertKnownKeys, keySet, type ResolvedOptions } from '../options/index.js'
 import { type RouteMatch, splitPath } from '../routes/index.js'
 import type { Identity, RouteHandler } from '../types.js'
 import { debugLog, describeRequest } from './debug-log.js'
@@ -69,6 +69,14 @@ async function authorize(
     }
     if (!result) return { rejected: `${name} returned ${String(result)}` }
     if (typeof result !== 'object') continue
+    try {
+      // A misspelt key (`metdata`) would otherwise drop what the hook meant to give.
+      assertKnownKeys(result, IDENTITY_KEYS, { object: 'identity', scope: `${name} result` })
+    } catch (error) {
+      const failure = toError(error)
+      onThrow(name, failure)
+      return { rejected: failure.message }
+    }
     if (result.userId !== undefined && typeof result.userId !== 'string') {
       onThrow(name, new TypeError(`${name} returned a userId that is not a string`))
       return { rejected: `${name} returned a userId that is not a string` }
@@ -81,6 +89,8 @@ async function authorize(
   }
   return { identity }
 }
+
+const IDENTITY_KEYS = keySet<Identity>({ userId: true, metadata: true })
 
 const SHUTTING_DOWN: Rejection = { status: 503, message: 'Server is shutting down' }
 
