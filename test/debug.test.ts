@@ -173,7 +173,12 @@ describe('debug off (the default)', () => {
   test('debug must be a boolean', async () => {
     await assert.rejects(startServer({ debug: { printRoutes: true } as never }), {
       code: 'ERR_INVALID_OPTION',
-      message: 'Invalid option "debug": expected true or false, got [object Object]',
+      message:
+        'Invalid option "debug": PXL\'s { printRoutes } has no roomcast form; debug: true logs handshakes, refusals, joins, leaves and closes',
+    })
+    await assert.rejects(startServer({ debug: 'yes' as never }), {
+      code: 'ERR_INVALID_OPTION',
+      message: 'Invalid option "debug": expected true or false, got "yes"',
     })
   })
 })
