@@ -1,8 +1,8 @@
 /** Rooms: the RoomIndex data structure, conn.join/leave/leaveAll/getRooms, validation, limits, cleanup on close. */
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, test } from 'node:test'
-import { RoomIndex } from '../src/connection/rooms.ts'
 import { MaxRoomsExceededError, RoomcastError, type WSConnection } from '../src/index.ts'
+import { RoomIndex } from '../src/rooms.ts'
 import { type Harness, harness, type Pair } from './helpers/capture.ts'
 import { eventually, within } from './helpers/timeout.ts'
 

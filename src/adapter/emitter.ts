@@ -4,9 +4,9 @@
  * same channels and wire format as the cluster adapter.
  */
 import { randomUUID } from 'node:crypto'
-import { assertRoomName } from '../connection/index.js'
 import { type Payload, toJsonPayload, toPayload } from '../fanout/index.js'
 import { assertKnownKeys, keySet } from '../options/index.js'
+import { assertRoomName } from '../rooms.js'
 import type { SendData } from '../types.js'
 import { Channels } from './channels.js'
 import { AdapterError, AdapterErrorCode } from './errors.js'

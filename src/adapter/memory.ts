@@ -4,8 +4,8 @@
  * adapters build on (through the protected hooks below).
  */
 
-import { RoomIndex } from '../connection/index.js'
 import type { Payload } from '../fanout/index.js'
+import { RoomIndex } from '../rooms.js'
 import type {
   Adapter,
   AdapterHealth,

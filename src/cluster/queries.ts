@@ -13,8 +13,8 @@ import type {
   WireTarget,
 } from '../adapter/index.js'
 import { CloseCode, isSendableCloseCode } from '../close-codes.js'
-import { assertRoomName } from '../connection/index.js'
 import { ErrorCode, RoomcastError } from '../errors.js'
+import { assertRoomName } from '../rooms.js'
 
 /** A cluster-wide answer, merged over nodes, with the nodes that did not answer. */
 export interface ClusterReply<T> {

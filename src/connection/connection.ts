@@ -15,11 +15,11 @@ import {
   toPayload,
 } from '../fanout/index.js'
 import { errorReply, TokenBucket } from '../message/index.js'
+import { assertRoomName } from '../rooms.js'
 import type { LivenessPolicy, SweepTarget } from '../server/index.js'
 import type { ConnectionEvent, ConnectionEvents, SendData, WSConnection } from '../types.js'
 import { ConnectionListeners } from './connection-listeners.js'
 import type { ConnectionHost, ConnectionRoute, ConnectionSettings } from './host.js'
-import { assertRoomName } from './rooms.js'
 import { SendStatus } from './send-status.js'
 import { type HeldEvent, queueOverflow, StartupQueue } from './startup-queue.js'
 import { rawSocketOf, serverWindowBitsOf } from './ws-internals.js'

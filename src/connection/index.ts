@@ -1,7 +1,6 @@
-/** The connection object, its listeners, rooms and send statuses. */
+/** The connection object, its listeners and send statuses. */
 
 export { Connection } from './connection.js'
 export type { ConnectionHost, ConnectionRoute, ConnectionSettings } from './host.js'
 export { ListenerRegistry } from './listeners.js'
-export { assertRoomName, MAX_ROOM_NAME_LENGTH, RoomIndex } from './rooms.js'
 export { SendStatus } from './send-status.js'

@@ -1,6 +1,6 @@
 /** Seed 002 and 004 broadcast shapes, recognised by their arguments and mapped onto one target. */
 
-import { assertRoomName } from '../connection/index.js'
+import { assertRoomName } from '../rooms.js'
 import type { SendData, WSConnection } from '../types.js'
 import { type Excluded, exclusionNames } from './broadcast-operator.js'
 import { type Payload, toJsonPayload, toPayload } from './payload.js'

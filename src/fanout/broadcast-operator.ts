@@ -1,6 +1,6 @@
 /** wss.to(...).except(...).filter(...).volatile.send(): a chainable view of a BroadcastTarget. */
 
-import { assertRoomName } from '../connection/index.js'
+import { assertRoomName } from '../rooms.js'
 import type { SendData, WSConnection } from '../types.js'
 import { type Payload, toJsonPayload, toPayload } from './payload.js'
 import type { BroadcastTarget } from './target.js'

@@ -1,8 +1,8 @@
 /** The opt-in `system` controller: clients join and leave rooms, guarded by `authorizeJoin`. */
 
-import { MAX_ROOM_NAME_LENGTH } from '../connection/index.js'
 import { isThenable } from '../hooks.js'
 import { assertKnownKeys, keySet } from '../options/index.js'
+import { MAX_ROOM_NAME_LENGTH } from '../rooms.js'
 import type { RoomcastServer } from '../server/index.js'
 import type { WSConnection } from '../types.js'
 import type { ActionRoute, ControllerConnection } from './controller-types.js'

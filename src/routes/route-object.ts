@@ -1,6 +1,6 @@
 /** Seed 002's declarative route objects: handlers and per-route options in one value. */
 import type { IncomingMessage } from 'node:http'
-import { assertRoomName, type SendStatus } from '../connection/index.js'
+import type { SendStatus } from '../connection/index.js'
 import { invokeHook } from '../hooks.js'
 import type { ResponseRule } from '../message/index.js'
 import {
@@ -10,6 +10,7 @@ import {
   type PerMessageDeflateOptions,
   type RateLimitOptions,
 } from '../options/index.js'
+import { assertRoomName } from '../rooms.js'
 import type { WSConnection } from '../types.js'
 
 /**

@@ -1,5 +1,5 @@
 /** The server's broadcast methods: seed 000's forms, seed 004's option objects, and the chainable operator. */
-import { assertRoomName } from '../connection/index.js'
+
 import {
   allClientsTarget,
   BroadcastOperator,
@@ -14,6 +14,7 @@ import {
   toUserIds,
 } from '../fanout/index.js'
 import { assertKnownKeys } from '../options/index.js'
+import { assertRoomName } from '../rooms.js'
 import type { SendData, WSConnection } from '../types.js'
 
 const ROOM_KEYS = new Set(['roomName', 'data', 'excludeClientId'])

@@ -2,7 +2,7 @@
 import type { Adapter, ConnectionInfo, PresenceEntry } from '../adapter/index.js'
 import { ClusterQueries, type ClusterReply, type ClusterTarget } from '../cluster/index.js'
 import { WebSocketRedisSubscriberEvent } from '../compat/index.js'
-import { assertRoomName } from '../connection/index.js'
+import { assertRoomName } from '../rooms.js'
 import type { WSConnection } from '../types.js'
 import { BroadcastApi } from './broadcast-api.js'
 

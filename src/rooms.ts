@@ -1,5 +1,5 @@
 /** Room membership index: room → members and member → rooms. Pure data structure. */
-import { ErrorCode, RoomcastError } from '../errors.js'
+import { ErrorCode, RoomcastError } from './errors.js'
 
 export const MAX_ROOM_NAME_LENGTH = 256
 
