@@ -12,17 +12,9 @@ import {
   withRetry,
 } from '../src/index.ts'
 import { connect, refusedStatus } from './helpers/client.ts'
+import { refused } from './helpers/refused.ts'
 import { recordingLogger, startServer } from './helpers/server.ts'
 import { within } from './helpers/timeout.ts'
-
-function refused(message: string) {
-  return (error: unknown) => {
-    assert.ok(error instanceof RoomcastError, `not a RoomcastError: ${String(error)}`)
-    assert.equal(error.code, ErrorCode.InvalidOption)
-    assert.equal(error.message, message)
-    return true
-  }
-}
 
 const handle = () => {}
 

@@ -20,17 +20,8 @@ import {
   createRedisTransport,
 } from '../src/redis.ts'
 import { connect } from './helpers/client.ts'
+import { refused } from './helpers/refused.ts'
 import { recordingLogger, startServer } from './helpers/server.ts'
-
-/** What `assert.throws` checks: the code, and the exact message. */
-function refused(message: string) {
-  return (error: unknown) => {
-    assert.ok(error instanceof RoomcastError, `not a RoomcastError: ${String(error)}`)
-    assert.equal(error.code, ErrorCode.InvalidOption)
-    assert.equal(error.message, message)
-    return true
-  }
-}
 
 const quiet = { logger: recordingLogger() }
 

@@ -83,7 +83,7 @@ export interface PxlServer {
 
 /**
  * Checks a seed 004 options object against its `shape` (`'{ roomName, data, excludeClientId }'`),
- * which also names its keys: any other key is refused.
+ * which also names its keys: every other key is refused.
  */
 function options<T extends object>(value: unknown, method: string, shape: string): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
