@@ -160,27 +160,20 @@ class Face implements PxlServer {
     return this.server.broadcastToAllClients({ data })
   }
 
+  // The server's own seed 004 forms, which check their keys themselves.
   broadcastToAllClients(broadcast: BroadcastToAllClientsOptions): number {
-    options(broadcast, 'broadcastToAllClients', '{ data, excludeClientId, predicate }')
     return this.server.broadcastToAllClients(broadcast)
   }
 
   broadcastToRoom(broadcast: BroadcastToRoomOptions): number {
-    options(broadcast, 'broadcastToRoom', '{ roomName, data, excludeClientId }')
     return this.server.broadcastToRoom(broadcast)
   }
 
   broadcastToUsers(broadcast: { userIds: ReadonlyArray<string | number>; data: unknown }): number {
-    const { userIds, data } = options<{ userIds: unknown; data: unknown }>(
-      broadcast,
-      'broadcastToUsers',
-      '{ userIds, data }',
-    )
-    return this.server.broadcastToUsers({ userIds, data } as { userIds: string[]; data: unknown })
+    return this.server.broadcastToUsers(broadcast)
   }
 
   broadcastToClient(broadcast: { clientId: string; data: unknown }): number {
-    options(broadcast, 'broadcastToClient', '{ clientId, data }')
     return this.server.broadcastToClient(broadcast)
   }
 
