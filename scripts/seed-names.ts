@@ -35,6 +35,9 @@ const WHERE: Record<OptionsObject, string> = {
   WebSocketService: '`new WebSocketService()`',
   broadcast: 'a broadcast options object',
   identity: 'what `verifyClient` or `authenticate` returns',
+  history: '`history`',
+  recovery: '`recovery`',
+  offlineQueue: '`offlineQueue`',
 }
 
 /** A table cell: pipes would end it. */

@@ -33,6 +33,15 @@ export interface Identity {
 }
 
 /** One WebSocket connection, as handlers, middleware and hooks see it. */
+/** Options of `conn.join()`. */
+export interface JoinOptions {
+  /**
+   * Sends the room's last `history` kept messages first, oldest first, before
+   * any live message of the room (needs the `history` option). @default 0
+   */
+  history?: number
+}
+
 export interface WSConnection {
   /** Random UUID v4, unique per connection. */
   readonly id: string
@@ -59,6 +68,12 @@ export interface WSConnection {
   metadata: Record<string, unknown>
   /** The user `verifyClient` or `authenticate` identified, if any. */
   readonly userId: string | undefined
+  /**
+   * `true` when a roomcast client reconnected within `recovery.maxDisconnection`
+   * and got its rooms, `userId`, `metadata` and every missed message of its
+   * history rooms back: skip re-joining. Always `false` for plain clients.
+   */
+  readonly recovered: boolean
   /** Whether this side closed or terminated the connection (else the client or the network did). */
   readonly closedByServer: boolean
   /** Aborted when the connection closes, so long async work can stop. */
@@ -103,7 +118,7 @@ export interface WSConnection {
    * @throws {RoomcastError} `ERR_INVALID_ROOM` for an empty or over-256-character name.
    * @throws {MaxRoomsExceededError} past `maxRoomsPerConnection`.
    */
-  join(room: string): void
+  join(room: string, options?: JoinOptions): void
   leave(room: string): void
   /** Alias of `join()` (seed 002). */
   joinRoom(room: string): void

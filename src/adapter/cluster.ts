@@ -19,6 +19,7 @@ import { PresenceView } from './presence-view.js'
 import { BusPublisher } from './publisher.js'
 import { RecentIds } from './recent-ids.js'
 import { PendingRequests } from './requests.js'
+import type { ClusterStore, DurableStore, KeptRoom } from './store.js'
 import type { Transport, TransportStatus } from './transport.js'
 import type {
   AdapterHealth,
@@ -64,6 +65,7 @@ export class ClusterAdapter extends MemoryAdapter {
   readonly #view = new PresenceView()
   readonly #requests = new PendingRequests()
   readonly #recent = new RecentIds(RECENT_BROADCASTS)
+  readonly #store: ClusterStore | undefined
   /** Local connection ids: sends to them never go on the bus. */
   #nodeId = ''
   #nextMessageId = 0
@@ -83,6 +85,7 @@ export class ClusterAdapter extends MemoryAdapter {
     this.#transport = transport
     this.#channels = channels
     this.#bus = bus
+    this.#store = transport.createStore?.(channels.prefix)
     this.#interest = new Interest(transport, (error) =>
       bus.report(AdapterErrorCode.Subscribe, error),
     )
@@ -154,9 +157,68 @@ export class ClusterAdapter extends MemoryAdapter {
     accept?: (id: string) => boolean,
   ): number {
     if (accept === undefined && this.#started && this.#closing === undefined) {
+      const kept = this.keptRoomsOf(target)
+      const queued = target.users !== undefined && this.host.offlineQueue !== undefined
+      const store = this.#store
+      if (store !== undefined && (kept !== undefined || queued)) {
+        return this.#storeAndPublish(store, target, payload, kept ?? [])
+      }
       this.#publish(target, payload)
     }
     return this.deliverLocal(target, payload, accept)
+  }
+
+  /** The shared store of the transport (Redis), or none on a bus without storage. */
+  override get store(): DurableStore | undefined {
+    return this.#store
+  }
+
+  override settled(): Promise<void> {
+    return this.#interest.settled()
+  }
+
+  /**
+   * Keeps, publishes and queues a broadcast in one atomic step. A kept
+   * broadcast reaches local connections as it reaches every other node, from
+   * the bus, so one socket orders every message of a room (new members catch
+   * up from the stream); when the store fails it is delivered here only,
+   * without positions.
+   * @returns local connections it is expected to reach.
+   */
+  #storeAndPublish(
+    store: ClusterStore,
+    target: WireTarget,
+    payload: Payload,
+    kept: readonly KeptRoom[],
+  ): number {
+    const limits = this.host.offlineQueue
+    const offline =
+      limits === undefined
+        ? []
+        : (target.users ?? []).map((userId) => ({ userId, channel: this.#channels.user(userId) }))
+    const queuedChannels = new Set(offline.map(({ channel }) => channel))
+    // With history, local ids too: their echo is how this node delivers to them.
+    const echoed = kept.length > 0
+    const channels = this.#channels
+      .forTarget(target, echoed ? undefined : this.#isLocal)
+      .filter((channel) => !queuedChannels.has(channel))
+    const message = encode({
+      kind: 'broadcast',
+      origin: this.#nodeId,
+      id: this.#nextMessageId++,
+      multi: channels.length + offline.length > 1,
+      target,
+      binary: payload.binary,
+      data: payload.data,
+    })
+    const { data, binary } = payload
+    const except = target.except
+    const stored = { kept, data, binary, except, message, channels, offline, queue: limits }
+    store.broadcast(stored).catch((error: unknown) => {
+      this.#bus.report(AdapterErrorCode.Publish, error)
+      if (echoed && this.#closing === undefined) this.deliverLocal(target, payload)
+    })
+    return echoed ? this.localIds(target).length : this.deliverLocal(target, payload)
   }
 
   /**
@@ -291,7 +353,10 @@ export class ClusterAdapter extends MemoryAdapter {
     this.#ownBroadcast ??= broadcastMarker(this.#nodeId)
     if (startsWith(buffer, this.#ownBroadcast)) return
     const message = decode(buffer)
-    if (message === undefined || message.origin === this.#nodeId) return
+    if (message === undefined) return
+    // A stored broadcast comes back to its own node too: that is its local delivery.
+    const ownEcho = message.kind === 'broadcast' && message.positions !== undefined
+    if (message.origin === this.#nodeId && !ownEcho) return
     try {
       this.#handle(message)
     } catch (error) {
@@ -304,7 +369,10 @@ export class ClusterAdapter extends MemoryAdapter {
     switch (message.kind) {
       case 'broadcast':
         if (message.multi && this.#recent.check(`${message.origin}#${message.id}`)) return
-        this.deliverLocal(message.target, new Payload(message.data, message.binary))
+        this.deliverLocal(
+          message.target,
+          new Payload(message.data, message.binary, message.positions),
+        )
         return
       case 'publish':
         this.host.message(message.channel, message.message)

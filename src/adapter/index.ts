@@ -5,6 +5,16 @@ export { ClusterAdapter, type ClusterAdapterOptions } from './cluster.js'
 export { createEmitter, type Emitter, EmitterOperator, type EmitterOptions } from './emitter.js'
 export { AdapterError, AdapterErrorCode } from './errors.js'
 export { MemoryAdapter } from './memory.js'
+export type {
+  ClusterStore,
+  DurableStore,
+  HistoryPage,
+  HistoryQuery,
+  KeptMessage,
+  KeptRoom,
+  QueuedMessage,
+  QueueLimits,
+} from './store.js'
 export type { Transport, TransportStatus } from './transport.js'
 export type {
   Adapter,

@@ -18,6 +18,8 @@ export class Interest {
   /** Channels whose wanted and held state may differ. */
   #dirty = new Set<string>()
   #scheduled = false
+  /** The latest flush, for callers waiting until their changes are in place. */
+  #flushing: Promise<void> = Promise.resolve()
   #closed = false
   /** A retry after a refused change while the bus is up (a bus coming back flushes anyway). */
   #retry: NodeJS.Timeout | undefined
@@ -41,7 +43,19 @@ export class Interest {
    * Sends what changed since the last flush; does nothing while the bus is
    * down (the caller flushes again when it is back). Never rejects.
    */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    this.#flushing = this.#flush()
+    return this.#flushing
+  }
+
+  /** Resolves once every change made so far has been sent (or refused). */
+  async settled(): Promise<void> {
+    // A change made in this tick is flushed in a microtask: wait for that flush.
+    await Promise.resolve()
+    await this.#flushing
+  }
+
+  async #flush(): Promise<void> {
     this.#scheduled = false
     if (this.#closed || !this.#transport.status.up || this.#dirty.size === 0) return
     const add: string[] = []

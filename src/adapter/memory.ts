@@ -6,6 +6,8 @@
 
 import type { Payload } from '../fanout/index.js'
 import { RoomIndex } from '../rooms.js'
+import { MemoryStore } from './memory-store.js'
+import type { DurableStore, KeptRoom } from './store.js'
 import type {
   Adapter,
   AdapterHealth,
@@ -26,6 +28,7 @@ export class MemoryAdapter implements Adapter {
   readonly #userOfConnection = new Map<string, string>()
   /** Every local connection id: a target's `ids` may name connections of other nodes. */
   readonly #connections = new Set<string>()
+  #store: MemoryStore | undefined
 
   protected get host(): AdapterHost {
     if (this.#host === undefined) throw new Error('Adapter used before init()')
@@ -99,7 +102,45 @@ export class MemoryAdapter implements Adapter {
   }
 
   broadcast(target: WireTarget, payload: Payload, accept?: (id: string) => boolean): number {
+    if (accept === undefined) {
+      const kept = this.keptRoomsOf(target)
+      if (kept !== undefined)
+        payload.positions = this.#memoryStore.append(kept, keptFields(target, payload))
+      if (target.users !== undefined) this.#queueForOffline(target.users, payload)
+    }
     return this.deliverLocal(target, payload, accept)
+  }
+
+  /** Made on first use: a server without history, recovery or queues never needs it. */
+  get store(): DurableStore | undefined {
+    return this.#memoryStore
+  }
+
+  async settled(): Promise<void> {}
+
+  get #memoryStore(): MemoryStore {
+    this.#store ??= new MemoryStore()
+    return this.#store
+  }
+
+  /** The history rooms a broadcast goes to; volatile messages are never kept. */
+  protected keptRoomsOf(target: WireTarget): KeptRoom[] | undefined {
+    const keep = this.host.keptRooms
+    if (keep === undefined || target.rooms === undefined || target.volatile === true)
+      return undefined
+    const kept = keep(target.rooms)
+    return kept === undefined || kept.length === 0 ? undefined : kept
+  }
+
+  #queueForOffline(users: readonly string[], payload: Payload): void {
+    const limits = this.host.offlineQueue
+    if (limits === undefined) return
+    const time = Date.now()
+    for (const userId of users) {
+      if (this.users.has(userId)) continue
+      const { data, binary } = payload
+      this.#memoryStore.enqueue(userId, { time, data, binary }, limits.size, limits.ttl)
+    }
   }
 
   /** Writes to the local connections `target` selects, each once. */
@@ -263,4 +304,9 @@ export class MemoryAdapter implements Adapter {
     if (accept === undefined) return (id) => skipped.has(id)
     return (id) => skipped.has(id) || !accept(id)
   }
+}
+
+/** What a stream keeps of a broadcast besides its positions and time. */
+export function keptFields(target: WireTarget, payload: Payload) {
+  return { data: payload.data, binary: payload.binary, except: target.except }
 }

@@ -9,6 +9,8 @@ import {
   type TypeMapping,
 } from 'redis'
 import { assertKnownKeys } from '../options/index.js'
+import { RedisStore } from './redis-store.js'
+import type { ClusterStore } from './store.js'
 import type { Transport, TransportStatus } from './transport.js'
 
 /** A connected node-redis v5 client, whatever its modules, RESP version or type mapping. */
@@ -125,6 +127,10 @@ class RedisTransport implements Transport {
     // and a caller's client may queue while offline, so never leave it to node-redis.
     if (!this.#status.up || !this.#publisher.isReady) throw this.#unavailable()
     await this.#publisher.publish(channel, message)
+  }
+
+  createStore(prefix: string): ClusterStore {
+    return new RedisStore(this.#publisher, prefix)
   }
 
   subscribe(channels: readonly string[]): Promise<void> {

@@ -4,6 +4,8 @@
  * (so cluster logic is tested without Redis).
  */
 
+import type { ClusterStore } from './store.js'
+
 export type TransportStatus = { up: true } | { up: false; reason: string }
 
 export interface Transport {
@@ -20,5 +22,10 @@ export interface Transport {
    */
   onStatus(listener: (status: TransportStatus) => void): void
   readonly status: TransportStatus
+  /**
+   * Storage that publishes as it stores, for room history, recovery and
+   * offline queues across nodes; a bus without it has none of them.
+   */
+  createStore?(prefix: string): ClusterStore
   close(): Promise<void>
 }

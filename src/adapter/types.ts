@@ -4,6 +4,7 @@
  * encoded payloads, never connection objects or sockets.
  */
 import type { Payload } from '../fanout/index.js'
+import type { DurableStore, KeptRoom, QueueLimits } from './store.js'
 
 /**
  * Who a broadcast reaches, in a form that can travel between nodes: the
@@ -112,6 +113,13 @@ export interface AdapterHost {
   presence(event: PresenceEvent): void
   /** The adapter failed (Redis down…); never thrown. */
   error(error: Error): void
+  /**
+   * The history rooms among a broadcast's rooms, with their limits; absent
+   * when the server keeps no history, so a broadcast pays nothing for it.
+   */
+  readonly keptRooms: ((rooms: readonly string[]) => KeptRoom[] | undefined) | undefined
+  /** Limits of the offline queue; absent when the server queues nothing. */
+  readonly offlineQueue: QueueLimits | undefined
 }
 
 /**
@@ -150,5 +158,12 @@ export interface Adapter {
   publish(channel: string, message: unknown): Promise<void>
   presence(room: string): Promise<PresenceEntry[]>
   health(): AdapterHealth
+  /**
+   * Room history, sessions and offline queues; `undefined` when this adapter
+   * cannot keep them (a cluster bus without storage).
+   */
+  readonly store: DurableStore | undefined
+  /** Resolves once messages from other nodes reach what this node holds now (subscriptions in place). */
+  settled(): Promise<void>
   close(): Promise<void>
 }

@@ -7,7 +7,13 @@
  * bytes so it is never re-encoded (no base64, no JSON escaping). Decoding
  * checks every field and returns `undefined` for anything else: the bus is
  * shared, and a stray publish must not crash a node.
+ *
+ * A broadcast kept in room history arrives with its positions in front, as
+ * the Redis script that stored it wrote them:
+ *
+ *   [u8 2][positions: JSON [[room, offset, epoch], …]]["\n"][message as above]
  */
+import type { RoomPosition } from '../fanout/index.js'
 import type { ClusterQuery, WireTarget } from './types.js'
 
 const VERSION = 1
@@ -25,6 +31,8 @@ export interface BroadcastMessage {
   target: WireTarget
   binary: boolean
   data: Buffer
+  /** Where it was kept, for a broadcast to history rooms. */
+  positions?: readonly RoomPosition[] | undefined
 }
 
 /** A custom cross-node message (`wss.publish`). */
@@ -125,8 +133,12 @@ export function startsWith(buffer: Buffer, marker: Buffer): boolean {
   return buffer.length >= end && buffer.compare(marker, 0, marker.length, PREAMBLE, end) === 0
 }
 
+const POSITIONED = 2
+const NEWLINE = 0x0a
+
 /** @returns the message, or `undefined` for anything that is not a well-formed one. */
 export function decode(buffer: Buffer): WireMessage | undefined {
+  if (buffer[0] === POSITIONED) return decodePositioned(buffer)
   if (buffer.length < PREAMBLE || buffer[0] !== VERSION) return undefined
   const length = buffer.readUInt32BE(1)
   if (length > buffer.length - PREAMBLE) return undefined
@@ -173,6 +185,31 @@ export function decode(buffer: Buffer): WireMessage | undefined {
     default:
       return undefined
   }
+}
+
+function decodePositioned(buffer: Buffer): WireMessage | undefined {
+  const end = buffer.indexOf(NEWLINE)
+  if (end === -1) return undefined
+  let positions: unknown
+  try {
+    positions = JSON.parse(buffer.toString('utf8', 1, end))
+  } catch {
+    return undefined
+  }
+  if (!Array.isArray(positions) || !positions.every(isPosition)) return undefined
+  const message = decode(buffer.subarray(end + 1))
+  if (message?.kind !== 'broadcast') return undefined
+  return { ...message, positions }
+}
+
+function isPosition(value: unknown): value is RoomPosition {
+  return (
+    Array.isArray(value) &&
+    value.length === 3 &&
+    isString(value[0]) &&
+    isCount(value[1]) &&
+    isString(value[2])
+  )
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

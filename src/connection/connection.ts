@@ -8,16 +8,25 @@ import type { BatchedSocket } from '../fanout/index.js'
 import {
   allRoomsBroadcast,
   type ConnectionBroadcastOptions,
+  type ControlHeader,
   connectionBroadcast,
-  type Payload,
+  controlFrame,
+  Payload,
   toAnyPayload,
   toJsonPayload,
   toPayload,
 } from '../fanout/index.js'
 import { errorReply, TokenBucket } from '../message/index.js'
+import type { DurableLink } from '../recovery/index.js'
 import { assertRoomName } from '../rooms.js'
 import type { LivenessPolicy, SweepTarget } from '../server/index.js'
-import type { ConnectionEvent, ConnectionEvents, SendData, WSConnection } from '../types.js'
+import type {
+  ConnectionEvent,
+  ConnectionEvents,
+  JoinOptions,
+  SendData,
+  WSConnection,
+} from '../types.js'
 import { ConnectionListeners } from './connection-listeners.js'
 import type { ConnectionHost, ConnectionRoute, ConnectionSettings } from './host.js'
 import { SendStatus } from './send-status.js'
@@ -36,6 +45,13 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   readonly remoteAddress: string | undefined
   readonly userId: string | undefined
   isAlive = true
+  /** Whether a roomcast client's session was restored onto this connection. */
+  recovered = false
+  /**
+   * A roomcast client's session, and a catch-up in progress; absent for a
+   * plain client that never caught up, which so pays nothing for either.
+   */
+  durable: DurableLink | undefined
   readonly openedAt = Date.now()
   lastPong = this.openedAt
   /** Time of the last message; kept only when the route has an inactivity limit. */
@@ -171,6 +187,26 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   /** Writes an encoded payload and says what became of it. */
   writePayload(payload: Payload, volatile: boolean): SendStatus {
     if (this.#socket.readyState !== OPEN) return SendStatus.Closed
+    const durable = this.durable
+    if (durable === undefined) return this.#write(payload, volatile)
+    // Live messages of a room being caught up wait behind its history.
+    if (durable.catchUp?.hold(payload)) return SendStatus.Buffered
+    return this.#write(durable.client ? payload.forClient : payload, volatile)
+  }
+
+  /** Writes past a catch-up's hold: what it replays and releases. */
+  writeCaughtUp(payload: Payload): void {
+    if (this.#socket.readyState !== OPEN) return
+    this.#write(this.durable?.client ? payload.forClient : payload, false)
+  }
+
+  /** A control frame for a roomcast client (docs/protocol.md). */
+  sendControl(header: ControlHeader): void {
+    if (this.#socket.readyState !== OPEN || this.durable?.client !== true) return
+    this.#write(new Payload(controlFrame(header), false), false)
+  }
+
+  #write(payload: Payload, volatile: boolean): SendStatus {
     const host = this.#host
     // Bytes written since the last flush are held on purpose (coalescing), not by a slow
     // client: only what earlier flushes left unsent measures backpressure.
@@ -278,9 +314,13 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   }
 
   /** Joining after the connection closed does nothing: its rooms are already gone. */
-  join(room: string): void {
+  join(room: string, options?: JoinOptions): void {
     assertRoomName(room)
-    if (this.#roomsAtClose === undefined) this.#host.join(this, room)
+    const history = options?.history
+    if (history !== undefined && (!Number.isSafeInteger(history) || history < 0)) {
+      throw new TypeError('join(): `history` must be a whole number of messages')
+    }
+    if (this.#roomsAtClose === undefined) this.#host.join(this, room, history)
   }
 
   leave(room: string): void {

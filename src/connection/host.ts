@@ -1,7 +1,13 @@
 /** What a connection is given: the server it reports to, its route's settings, who it belongs to. */
 
 import type { BroadcastTarget, Payload, WriteBatch } from '../fanout/index.js'
-import type { BackpressurePolicy, Compression, ResolvedRateLimit } from '../options/index.js'
+import type {
+  BackpressurePolicy,
+  Compression,
+  ResolvedRateLimit,
+  SessionSnapshot,
+} from '../options/index.js'
+import type { ClientHello } from '../recovery/index.js'
 import type { LivenessPolicy, StatsCounter } from '../server/index.js'
 import type { Identity, WSConnection } from '../types.js'
 import type { Connection } from './connection.js'
@@ -14,7 +20,8 @@ export interface ConnectionHost {
   readonly backpressurePolicy: BackpressurePolicy
   readonly closeTimeout: number
   readonly writes: WriteBatch
-  join(conn: Connection, room: string): void
+  /** `history`: kept messages of the room to send first (seed 003's `join(room, { history })`). */
+  join(conn: Connection, room: string, history?: number): void
   leave(conn: Connection, room: string): void
   leaveAll(conn: Connection): void
   roomsOf(conn: Connection): Iterable<string>
@@ -42,4 +49,8 @@ export interface ConnectionRoute {
   search: string
   settings: ConnectionSettings
   identity: Identity | undefined
+  /** A roomcast client's handshake: its session to resume and its positions. */
+  hello?: ClientHello | undefined
+  /** The session it resumes, found and authorized during the handshake. */
+  session?: SessionSnapshot | undefined
 }

@@ -1,18 +1,37 @@
 /** Turns what the application sends into bytes once, whatever the number of recipients. */
 import { constants, deflateRawSync } from 'node:zlib'
 import type { SendData } from '../types.js'
+import { CONTROL_MARK, controlFrame, type RoomPosition } from './envelope.js'
 import { buildFrame } from './frame.js'
 
 /** An encoded message: its bytes, the frame type, and its frame once someone needs it. */
 export class Payload {
   readonly data: Buffer
   readonly binary: boolean
+  /** Where this message was kept, in each history room it went to; set before delivery. */
+  positions: readonly RoomPosition[] | undefined
   #frame: Buffer | undefined
   #deflated: Map<number, Buffer> | undefined
+  #forClient: Payload | undefined
 
-  constructor(data: Buffer, binary: boolean) {
+  constructor(data: Buffer, binary: boolean, positions?: readonly RoomPosition[]) {
     this.data = data
     this.binary = binary
+    this.positions = positions
+  }
+
+  /**
+   * What a roomcast client receives instead: the message with its positions,
+   * or escaped when it starts like a control frame. Built once per broadcast,
+   * like the plain frame; the message itself when it needs neither.
+   */
+  get forClient(): Payload {
+    if (this.positions === undefined && this.data[0] !== CONTROL_MARK) return this
+    this.#forClient ??= new Payload(
+      controlFrame({ t: 'msg', ...(this.positions && { p: this.positions }) }, this.data),
+      this.binary,
+    )
+    return this.#forClient
   }
 
   /** The uncompressed frame, built on first use and then shared by every recipient. */

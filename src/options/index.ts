@@ -2,6 +2,7 @@
 
 export { count, duration } from './checks.js'
 export { type PerMessageDeflateOptions, resolveCompression } from './compression.js'
+export { resolveHistory } from './durability.js'
 export { assertKnownKeys, type KeyContext, keySet, nearMiss } from './known-keys.js'
 export { resolveRateLimit } from './limits.js'
 export {
@@ -9,11 +10,19 @@ export {
   type BackpressurePolicy,
   type Compression,
   type DisconnectInactiveClientsOptions,
+  type HistoryOptions,
+  type HistoryRule,
+  type OfflineQueueOptions,
   type OriginPattern,
   type RateLimitOptions,
+  type RecoveringConnection,
+  type RecoveryOptions,
   type ResolvedOptions,
   type ResolvedRateLimit,
+  type ResolvedRecovery,
+  type RoomSelector,
   resolveOptions,
+  type SessionSnapshot,
   type WebSocketOptions,
 } from './options.js'
 export {

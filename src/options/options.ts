@@ -9,6 +9,16 @@ import {
   type PerMessageDeflateOptions,
   resolveCompression,
 } from './compression.js'
+import {
+  type HistoryOptions,
+  type HistoryRule,
+  type OfflineQueueOptions,
+  type RecoveryOptions,
+  type ResolvedRecovery,
+  resolveHistory,
+  resolveOfflineQueue,
+  resolveRecovery,
+} from './durability.js'
 import { assertKnownKeys, keySet } from './known-keys.js'
 import {
   type DisconnectInactiveClientsOptions,
@@ -19,6 +29,16 @@ import {
 } from './limits.js'
 
 export type { Compression, PerMessageDeflateOptions } from './compression.js'
+export type {
+  HistoryOptions,
+  HistoryRule,
+  OfflineQueueOptions,
+  RecoveringConnection,
+  RecoveryOptions,
+  ResolvedRecovery,
+  RoomSelector,
+  SessionSnapshot,
+} from './durability.js'
 export type {
   DisconnectInactiveClientsOptions,
   RateLimitOptions,
@@ -104,6 +124,12 @@ export interface WebSocketOptions {
   adapter?: Adapter
   /** Bound on cluster-wide requests (ms); nodes that miss it are listed as errors. @default the adapter's (5000) */
   requestTimeout?: number
+  /** Keeps each matching room's recent broadcasts, for late joiners and recovery. @default off */
+  history?: HistoryOptions
+  /** Restores a roomcast client that reconnects within `maxDisconnection` ms, on any node. @default off */
+  recovery?: RecoveryOptions
+  /** Queues messages to users with no connection anywhere, delivered when they next connect. @default off */
+  offlineQueue?: OfflineQueueOptions
   onConnection?: (conn: WSConnection) => void
   onClose?: (conn: WSConnection, code: number, reason: string) => void
   onError?: (conn: WSConnection, error: Error) => void
@@ -147,6 +173,9 @@ export interface ResolvedOptions {
   maxJsonKeys: number
   adapter: Adapter | undefined
   requestTimeout: number | undefined
+  history: HistoryRule | undefined
+  recovery: ResolvedRecovery | undefined
+  offlineQueue: OfflineQueueOptions | undefined
   onConnection: WebSocketOptions['onConnection']
   onClose: WebSocketOptions['onClose']
   onError: WebSocketOptions['onError']
@@ -198,6 +227,9 @@ const WEBSOCKET_OPTION_KEYS = keySet<WebSocketOptions>({
   maxJsonKeys: true,
   adapter: true,
   requestTimeout: true,
+  history: true,
+  recovery: true,
+  offlineQueue: true,
   onConnection: true,
   onClose: true,
   onError: true,
@@ -327,6 +359,9 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
       options.requestTimeout === undefined
         ? undefined
         : count('requestTimeout', options.requestTimeout, { min: 1, max: MAX_TIMER_DELAY }),
+    history: resolveHistory(options.history),
+    recovery: resolveRecovery(options.recovery),
+    offlineQueue: resolveOfflineQueue(options.offlineQueue),
     onConnection: optionalFunction(options, 'onConnection'),
     onClose: optionalFunction(options, 'onClose'),
     onError: optionalFunction(options, 'onError'),

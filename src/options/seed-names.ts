@@ -27,6 +27,9 @@ export type OptionsObject =
   | 'WebSocketService'
   | 'broadcast'
   | 'identity'
+  | 'history'
+  | 'recovery'
+  | 'offlineQueue'
 
 /** The seed systems other than seed 000 (whose names are roomcast's own). */
 export const SEED_SYSTEMS = {

@@ -6,6 +6,7 @@ import type { ResponseRule } from '../message/index.js'
 import {
   type AuthResult,
   assertKnownKeys,
+  type HistoryOptions,
   keySet,
   type PerMessageDeflateOptions,
   type RateLimitOptions,
@@ -70,6 +71,12 @@ export interface RouteDefinition<In = unknown> {
   /** Largest message in bytes for this route (1009 past it). */
   maxPayload?: number
   rateLimit?: RateLimitOptions
+  /**
+   * A history rule added to the server's (whose own `history` is checked
+   * first); rooms are server-wide, so it keeps the rooms it matches whoever
+   * broadcasts to them.
+   */
+  history?: HistoryOptions
 }
 
 const RULE_KEYS = keySet<ResponseRule>({ match: true, response: true, broadcast: true })
@@ -98,6 +105,7 @@ const ROUTE_KEYS = keySet<RouteDefinition>({
   perMessageDeflate: true,
   responses: true,
   maxPayload: true,
+  history: true,
   rateLimit: true,
 })
 

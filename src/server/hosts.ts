@@ -9,6 +9,7 @@ import type { BroadcastTarget, Payload } from '../fanout/index.js'
 import { WriteBatch } from '../fanout/index.js'
 import { invokeHook, logSafely } from '../hooks.js'
 import type { ResolvedOptions } from '../options/index.js'
+import type { Durability } from '../recovery/index.js'
 import type { WSConnection } from '../types.js'
 import { debugLog } from './debug-log.js'
 import type { StatsCounter } from './stats.js'
@@ -16,6 +17,8 @@ import { InactivityClose } from './sweep.js'
 
 export interface AdapterHostDeps {
   nodeId: string
+  keptRooms: AdapterHost['keptRooms']
+  offlineQueue: AdapterHost['offlineQueue']
   connections: ReadonlyMap<string, Connection>
   message(channel: string, message: unknown): void
   presence(event: PresenceEvent): void
@@ -48,6 +51,8 @@ export function createAdapterHost(deps: AdapterHostDeps): AdapterHost {
     message: deps.message,
     presence: deps.presence,
     error: deps.error,
+    keptRooms: deps.keptRooms,
+    offlineQueue: deps.offlineQueue,
   }
 }
 
@@ -61,16 +66,20 @@ export interface ConnectionHostDeps {
   forget(conn: Connection): void
   /** Last thing on close, after `onClose`. */
   closed(): void
+  durability: Durability
 }
 
 /** The one place connections touch membership, which the adapter holds. */
 export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
   const { options, adapter, reportError } = deps
   const { debug, logger } = options
+
+  const { durability } = deps
   const left = (conn: Connection, room: string) => {
     if (adapter.roomsOf(conn.id)?.has(room) !== true) return
     adapter.leave(conn.id, room)
-    debugLog(logger, `roomcast: connection ${conn.id} left room ${JSON.stringify(room)}`)
+    if (conn.durable !== undefined) durability.left(conn, room)
+    if (debug) debugLog(logger, `roomcast: connection ${conn.id} left room ${JSON.stringify(room)}`)
   }
   return {
     stats: deps.stats,
@@ -79,19 +88,21 @@ export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
     backpressurePolicy: options.backpressurePolicy,
     closeTimeout: options.closeTimeout,
     writes: new WriteBatch(),
-    join: (conn, room) => {
+    join: (conn, room, history) => {
       const joined = adapter.roomsOf(conn.id)
       if (joined?.has(room)) return
       const limit = options.maxRoomsPerConnection
       if (limit > 0 && (joined?.size ?? 0) >= limit) throw new MaxRoomsExceededError(room, limit)
       adapter.join(conn.id, room)
+      if (durability.active) durability.joined(conn, room, history)
       if (debug)
         debugLog(logger, `roomcast: connection ${conn.id} joined room ${JSON.stringify(room)}`)
     },
-    leave: (conn, room) => (debug ? left(conn, room) : adapter.leave(conn.id, room)),
+    leave: (conn, room) =>
+      debug || conn.durable !== undefined ? left(conn, room) : adapter.leave(conn.id, room),
     leaveAll: (conn) => {
       for (const room of [...(adapter.roomsOf(conn.id) ?? [])]) {
-        if (debug) left(conn, room)
+        if (debug || conn.durable !== undefined) left(conn, room)
         else adapter.leave(conn.id, room)
       }
     },
@@ -101,6 +112,7 @@ export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
     connectionClosed: (conn, code, reason) => {
       if (debug) logClose(logger, conn, code, reason, adapter.roomsOf(conn.id))
       deps.forget(conn)
+      if (conn.durable !== undefined) durability.closed(conn, code)
       adapter.removeConnection(conn.id, conn.userId)
       if (options.logInactivity && conn.closeSent?.reason === InactivityClose.reason) {
         logSafely(options.logger, 'warn', `roomcast: connection ${conn.id} closed for inactivity`)

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Server as HttpServer, IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { Adapter } from '../adapter/index.js'
+import type { Adapter, HistoryQuery } from '../adapter/index.js'
 import { MemoryAdapter } from '../adapter/index.js'
 import { CloseCode } from '../close-codes.js'
 import type { SubscriberDefinition, SubscriberOptions } from '../cluster/index.js'
@@ -15,7 +15,13 @@ import { logSafely } from '../hooks.js'
 import { type ConnectMiddleware, createUpgradeMiddleware } from '../integrations/index.js'
 import type { ControllerRoute } from '../message/index.js'
 import { MessageLayer } from '../message/index.js'
-import { type ResolvedOptions, resolveOptions, type WebSocketOptions } from '../options/index.js'
+import {
+  type ResolvedOptions,
+  resolveHistory,
+  resolveOptions,
+  type WebSocketOptions,
+} from '../options/index.js'
+import { Durability, type RoomHistory } from '../recovery/index.js'
 import {
   assertRouteDefinition,
   type Behaviour,
@@ -71,6 +77,7 @@ export class RoomcastServer extends ClusterApi {
   readonly #reportError: (conn: Connection, error: Error) => void
   readonly #host: ConnectionHost
   readonly #upgrade: UpgradePipeline
+  readonly #durability: Durability
   #closing: Promise<void> | undefined
 
   constructor(options: WebSocketOptions = {}) {
@@ -99,7 +106,15 @@ export class RoomcastServer extends ClusterApi {
     this.#sweep.require(resolved.inactivityCheckInterval)
     this.#reportError = createErrorReporter(resolved)
     this.#subscribers = new ServerSubscribers(resolved.logger)
+    const durability = new Durability({
+      options: resolved,
+      adapter,
+      failed: (conn, error) => this.#reportError(conn, error),
+      error: (error) => this.#adapterError(error),
+    })
+    this.#durability = durability
     this.#host = createConnectionHost({
+      durability,
       options: resolved,
       adapter: this.#adapter,
       stats: this.#stats,
@@ -123,6 +138,11 @@ export class RoomcastServer extends ClusterApi {
       this.#adapter.init(
         createAdapterHost({
           nodeId: this.nodeId,
+          // Read at each broadcast: route objects may add history rules later.
+          get keptRooms() {
+            return durability.keptRooms
+          },
+          offlineQueue: resolved.offlineQueue,
           connections: this.#connections,
           message: (channel, message) => this.#customMessage(channel, message),
           presence: (event) =>
@@ -137,6 +157,7 @@ export class RoomcastServer extends ClusterApi {
       route: (segments) => this.#routes.match(segments) ?? this.#paths.match(segments),
       connectionCount: () => this.#connections.size,
       rejected: (status) => this.#stats.rejected(status),
+      resume: resolved.recovery === undefined ? undefined : (target) => durability.resume(target),
       accept: (socket, request, target) => {
         const conn = new Connection(this.#host, socket, request, target)
         this.#connections.set(conn.id, conn)
@@ -147,11 +168,22 @@ export class RoomcastServer extends ClusterApi {
         }
         this.#stats.connectionsTotal++
         this.#sweep.start()
-        void startConnection(conn, target.entry.handler, {
-          onConnection: resolved.onConnection,
-          middleware: this.#middleware,
-          reportError: this.#reportError,
-        })
+        const start = () =>
+          startConnection(conn, target.entry.handler, {
+            onConnection: resolved.onConnection,
+            middleware: this.#middleware,
+            reportError: this.#reportError,
+          })
+        if (target.hello === undefined && resolved.offlineQueue === undefined) {
+          void start()
+          return
+        }
+        // A roomcast client gets its session (and what it missed) before the handler runs.
+        void durability
+          .opened(conn, target)
+          .catch((error: unknown) => this.#reportError(conn, toError(error)))
+          .then(start)
+          .then(() => durability.started(conn))
       },
     })
   }
@@ -203,6 +235,8 @@ export class RoomcastServer extends ClusterApi {
     assertRouteDefinition(definition)
     const def = definition as RouteDefinition<unknown>
     const { settings, ws } = routeSettings(def, this.#defaults)
+    const history = resolveHistory(def.history, 'route.history')
+    if (history !== undefined) this.#durability.addRule(history)
     const entry: RouteEntry = {
       handler: this.#messages.routeHandler(def),
       settings,
@@ -316,6 +350,16 @@ export class RoomcastServer extends ClusterApi {
     return this.#subscribers.remove(name)
   }
 
+  /**
+   * A room's kept messages (the `history` option), oldest first: the newest
+   * ones, or those after an offset. Read from the adapter's store, so on Redis
+   * it is the whole cluster's history.
+   * @throws {RoomcastError} (rejects) `ERR_INVALID_OPTION` when no rule keeps the room's history.
+   */
+  history(room: string, query?: HistoryQuery): Promise<RoomHistory> {
+    return this.#durability.history(room, query)
+  }
+
   /** `ok`, or `degraded` with the reason (e.g. the cluster bus is down). */
   health(): ServerHealth {
     return {
@@ -354,6 +398,7 @@ export class RoomcastServer extends ClusterApi {
     await this.#whenEmpty.wait(this.#connections.size === 0, this.#options.closeTimeout)
     await this.#attached.removeAll()
     this.#wsServers.close()
+    this.#durability.stop()
     await this.#adapter.close().catch((error: unknown) => this.#adapterError(toError(error)))
   }
 

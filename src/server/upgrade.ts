@@ -6,6 +6,7 @@ import type { ConnectionRoute, ConnectionSettings } from '../connection/index.js
 import { toError } from '../errors.js'
 import { logSafely } from '../hooks.js'
 import { type AuthResult, assertKnownKeys, keySet, type ResolvedOptions } from '../options/index.js'
+import { readHello } from '../recovery/index.js'
 import { type RouteMatch, splitPath } from '../routes/index.js'
 import type { Identity, RouteHandler } from '../types.js'
 import { debugLog, describeRequest } from './debug-log.js'
@@ -38,6 +39,8 @@ export interface UpgradeDeps {
   route(segments: string[]): RouteMatch<RouteEntry> | undefined
   connectionCount(): number
   rejected(status: number): void
+  /** Finds the session a roomcast client asks to resume, after auth (with `recovery`). */
+  resume: ((route: AcceptedRoute) => Promise<void>) | undefined
   accept(socket: WebSocket, request: IncomingMessage, route: AcceptedRoute): void
 }
 
@@ -176,14 +179,48 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     const match = deps.route(segments)
     if (match === undefined) return { status: 404, message: `No WebSocket route for ${path}` }
     const entry = match.value
+    // A roomcast client's own parameters are not the application's query.
+    const { hello, search: query } = readHello(search)
     return {
       url: path,
       params: match.params,
-      search,
+      search: query,
       settings: entry.settings,
       identity: undefined,
       entry,
+      hello,
     }
+  }
+
+  /** Resumes a session first when the client asks to (bounded like verification), then upgrades. */
+  const proceed = (
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    target: AcceptedRoute,
+  ) => {
+    const resume = deps.resume
+    if (resume === undefined || !target.hello?.sessionId)
+      return complete(request, socket, head, target)
+    inFlight++
+    let timer: NodeJS.Timeout | undefined
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, options.handshakeTimeout).unref()
+    })
+    Promise.race([resume(target), bound])
+      .catch((error: unknown) =>
+        logSafely(
+          options.logger,
+          'warn',
+          'roomcast: session lookup failed; starting fresh',
+          toError(error),
+        ),
+      )
+      .then(() => complete(request, socket, head, target))
+      .finally(() => {
+        clearTimeout(timer)
+        inFlight--
+      })
   }
 
   const complete = (
@@ -261,7 +298,7 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     inFlight++
     if (options.verifyClient === undefined && target.entry.authenticate === undefined) {
       try {
-        return complete(request, socket, head, target)
+        return proceed(request, socket, head, target)
       } finally {
         inFlight--
       }
@@ -271,7 +308,7 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
         if (typeof verdict === 'object') {
           if ('identity' in verdict) {
             target.identity = verdict.identity
-            return complete(request, socket, head, target)
+            return proceed(request, socket, head, target)
           }
           reject(request, socket, { status: 401, message: 'Unauthorized' }, verdict.rejected)
         } else if (verdict === 'timeout') {

@@ -30,6 +30,9 @@ export class FakeHost implements AdapterHost {
   readonly disconnected: Array<{ id: string; code: number; reason: string }> = []
   /** Connections with unsent data: volatile messages skip them. */
   readonly busy = new Set<string>()
+  /** Set by a test to keep history or queue for offline users. */
+  keptRooms: AdapterHost['keptRooms'] = undefined
+  offlineQueue: AdapterHost['offlineQueue'] = undefined
 
   constructor(nodeId: string, adapter: Adapter) {
     this.nodeId = nodeId

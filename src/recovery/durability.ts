@@ -1,0 +1,397 @@
+/**
+ * The server's side of delivery that outlives a connection: which rooms keep
+ * history, catch-ups on join, sessions of roomcast clients (kept while they
+ * are away, restored when they return) and offline queues.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Adapter, DurableStore, HistoryQuery, KeptRoom } from '../adapter/index.js'
+import { MemoryStore } from '../adapter/memory-store.js'
+import type { Connection, ConnectionRoute } from '../connection/index.js'
+import { ErrorCode, RoomcastError, toError } from '../errors.js'
+import { Payload } from '../fanout/index.js'
+import type { HistoryRule, ResolvedOptions, SessionSnapshot } from '../options/index.js'
+import { CatchUp, type CatchUpFrom } from './catch-up.js'
+import type { ClientPositions } from './client-hello.js'
+
+/** What a connection carries once it speaks the protocol or has caught up. */
+export interface DurableLink {
+  /** A roomcast client: positions and control frames go to it. */
+  readonly client: boolean
+  catchUp: CatchUp | undefined
+  /** Its session, when the server keeps sessions. */
+  sessionId: string | undefined
+  /** The connection id its session had before a recovery. */
+  previousId: string | undefined
+  /** Restoring a session: its joins are not new joins. */
+  restoring: boolean
+  /** Taken over by a newer connection of the same session: its close keeps nothing. */
+  superseded: boolean
+}
+
+/** A message of a room's history, as `wss.history()` gives it. */
+export interface HistoryEntry {
+  offset: number
+  /** When it was kept (ms since the epoch). */
+  time: number
+  /** Text messages as strings, binary ones as Buffers. */
+  data: string | Buffer
+  binary: boolean
+}
+
+export interface RoomHistory {
+  room: string
+  epoch: string
+  /** Offset of the newest message ever kept in this epoch. */
+  head: number
+  messages: HistoryEntry[]
+}
+
+/** Closes a client can come back from: the network, a restart, an overload. */
+const TRANSIENT_CLOSES = new Set([1001, 1005, 1006, 1011, 1012, 1013, 1014])
+/** Room rules looked up by name are remembered, up to this many names. */
+const RULE_CACHE = 10_000
+
+export interface DurabilityDeps {
+  options: ResolvedOptions
+  adapter: Adapter
+  failed(conn: Connection, error: Error): void
+  /** Reports a failure that belongs to no connection. */
+  error(error: Error): void
+}
+
+export class Durability {
+  readonly #deps: DurabilityDeps
+  readonly #rules: HistoryRule[] = []
+  readonly #ruleOf = new Map<string, HistoryRule | null>()
+  /** Sessions of open connections, by session id. */
+  readonly #live = new Map<string, Connection>()
+  /** Sessions to write again (a shared store keeps live sessions for a node that dies). */
+  readonly #dirty = new Set<Connection>()
+  #flush: NodeJS.Immediate | undefined
+  #refresh: NodeJS.Timeout | undefined
+
+  constructor(deps: DurabilityDeps) {
+    this.#deps = deps
+    const { history, recovery, offlineQueue } = deps.options
+    if (history !== undefined) this.#rules.push(history)
+    if (history !== undefined || recovery !== undefined || offlineQueue !== undefined) {
+      this.#storeOrThrow(history ? 'history' : recovery ? 'recovery' : 'offlineQueue')
+    }
+  }
+
+  /** Whether joins concern it: without history or recovery a join costs what it always did. */
+  get active(): boolean {
+    return this.#rules.length > 0 || this.#deps.options.recovery !== undefined
+  }
+
+  /** Adds a route object's `history` rule, checked after the server's own. */
+  addRule(rule: HistoryRule): void {
+    this.#storeOrThrow('history')
+    this.#rules.push(rule)
+    this.#ruleOf.clear()
+  }
+
+  /** For the adapter: the history rooms among a broadcast's rooms; absent without history. */
+  get keptRooms(): ((rooms: readonly string[]) => KeptRoom[] | undefined) | undefined {
+    if (this.#rules.length === 0) return undefined
+    return (rooms) => {
+      let kept: KeptRoom[] | undefined
+      for (const room of rooms) {
+        const rule = this.#rule(room)
+        if (rule === undefined) continue
+        kept ??= []
+        kept.push({ room, size: rule.size, ttl: rule.ttl })
+      }
+      return kept
+    }
+  }
+
+  /**
+   * During the handshake, after auth: finds the session a roomcast client
+   * asks to resume and whether it may. Leaves `route.session` unset otherwise.
+   */
+  async resume(route: ConnectionRoute): Promise<void> {
+    const recovery = this.#deps.options.recovery
+    const sessionId = route.hello?.sessionId
+    if (recovery === undefined || sessionId === undefined || sessionId === '') return
+    const live = this.#live.get(sessionId)
+    const session = live !== undefined ? snapshot(live) : await this.#store().takeSession(sessionId)
+    if (session === undefined) return
+    const userId = route.identity?.userId
+    const allowed =
+      recovery.authorize === undefined
+        ? session.userId === userId
+        : await recovery.authorize({ userId, url: route.url }, session)
+    if (allowed !== true) return
+    if (live?.durable !== undefined) {
+      // The same client on a connection this node has not yet seen die.
+      live.durable.superseded = true
+      this.#live.delete(sessionId)
+      live.terminate()
+    }
+    route.session = session
+  }
+
+  /**
+   * A connection opened: a roomcast client gets its session frame, and its
+   * session back when it resumed one. Resolves before the route handler runs.
+   */
+  async opened(conn: Connection, route: ConnectionRoute): Promise<void> {
+    if (route.hello === undefined) return
+    const recovery = this.#deps.options.recovery
+    const sessionId = recovery === undefined ? undefined : randomBytes(18).toString('base64url')
+    const link: DurableLink = {
+      client: true,
+      catchUp: undefined,
+      sessionId,
+      previousId: route.session?.id,
+      restoring: false,
+      superseded: false,
+    }
+    conn.durable = link
+    if (sessionId !== undefined) this.#live.set(sessionId, conn)
+    const announce = (recovered: boolean) => {
+      conn.recovered = recovered
+      conn.sendControl({ t: 'session', id: sessionId ?? '', conn: conn.id, recovered })
+    }
+    const session = route.session
+    if (session === undefined) announce(false)
+    else await this.#restore(conn, link, session, route.hello.positions, announce)
+    this.#touch(conn)
+  }
+
+  /** A room joined: who needs a catch-up gets one. */
+  joined(conn: Connection, room: string, history: number | undefined): void {
+    const link = conn.durable
+    if (link?.restoring) return
+    this.#touch(conn)
+    const rule = this.#rule(room)
+    if (rule === undefined) return
+    const client = link?.client === true
+    // Over a bus, kept broadcasts reach local members from the bus: a new member reads what
+    // went out while its node subscribed.
+    const echoed = !(this.#deps.adapter.store instanceof MemoryStore)
+    const wanted = history !== undefined && history > 0
+    if (!client && !wanted && !echoed) return
+    const from: CatchUpFrom = wanted
+      ? { last: history }
+      : echoed
+        ? { since: Date.now() }
+        : { last: 0 }
+    this.#catchUpOf(conn).add(room, from)
+  }
+
+  left(conn: Connection, room: string): void {
+    const link = conn.durable
+    if (link === undefined) return
+    link.catchUp?.remove(room)
+    if (link.client && !link.restoring && this.#rule(room) !== undefined) {
+      conn.sendControl({ t: 'leave', room })
+    }
+    this.#touch(conn)
+  }
+
+  /** Keeps a roomcast client's session when it may come back, forgets it when not. */
+  closed(conn: Connection, code: number): void {
+    const link = conn.durable
+    const sessionId = link?.sessionId
+    const recovery = this.#deps.options.recovery
+    if (link === undefined || sessionId === undefined || recovery === undefined) return
+    this.#live.delete(sessionId)
+    this.#dirty.delete(conn)
+    if (link.superseded) return
+    const closing = conn.closeSent?.code ?? code
+    const store = this.#store()
+    const done = TRANSIENT_CLOSES.has(closing)
+      ? store.saveSession(sessionId, snapshot(conn), recovery.maxDisconnection)
+      : store.deleteSession(sessionId)
+    done.catch((error: unknown) => this.#deps.error(toError(error)))
+  }
+
+  /** After the route handler settled: what was queued for the user while nobody was there. */
+  async started(conn: Connection): Promise<void> {
+    const limits = this.#deps.options.offlineQueue
+    const userId = conn.userId
+    if (limits === undefined || userId === undefined) return
+    try {
+      // Subscribed first: a message sent from here on arrives live, not in the queue.
+      await this.#deps.adapter.settled()
+      for (const message of await this.#store().takeQueued(userId, limits.ttl)) {
+        conn.sendPayload(new Payload(message.data, message.binary))
+      }
+    } catch (error) {
+      this.#deps.failed(conn, toError(error))
+    }
+  }
+
+  /**
+   * A room's kept messages, read from the adapter's store (every node's, on Redis).
+   * @throws {RoomcastError} `ERR_INVALID_OPTION` when no `history` rule covers the room.
+   */
+  async history(room: string, query: HistoryQuery = {}): Promise<RoomHistory> {
+    const rule = this.#rule(room)
+    if (rule === undefined) {
+      throw new RoomcastError(
+        ErrorCode.InvalidOption,
+        `history(): room ${JSON.stringify(room)} keeps no history (see the \`history\` option's \`rooms\`)`,
+      )
+    }
+    const page = await this.#store().read(room, query, rule.ttl)
+    const messages = page.messages.map((message) => ({
+      offset: message.positions.find((position) => position[0] === room)?.[1] ?? 0,
+      time: message.time,
+      data: message.binary ? message.data : message.data.toString(),
+      binary: message.binary,
+    }))
+    return { room, epoch: page.epoch, head: page.head, messages }
+  }
+
+  stop(): void {
+    clearImmediate(this.#flush)
+    clearInterval(this.#refresh)
+  }
+
+  async #restore(
+    conn: Connection,
+    link: DurableLink,
+    session: SessionSnapshot,
+    positions: ClientPositions,
+    announce: (recovered: boolean) => void,
+  ): Promise<void> {
+    const seeded = conn.metadata
+    const kept = session.rooms.filter((room) => this.#rule(room) !== undefined)
+    const others = session.rooms.filter((room) => this.#rule(room) === undefined)
+    const wanted = new Map<string, readonly [number, string]>()
+    for (const room of kept) {
+      const position = positions.get(room)
+      if (position !== undefined) wanted.set(room, position)
+    }
+    if (wanted.size < kept.length) {
+      announce(false) // a history room it has no position in: it may have missed anything
+      return
+    }
+    /** Joins or leaves as the session's, not as the application's own. */
+    const restoring = (change: () => void) => {
+      link.restoring = true
+      try {
+        change()
+      } finally {
+        link.restoring = false
+      }
+    }
+    const joinAll = (rooms: readonly string[]) =>
+      restoring(() => {
+        for (const room of rooms) conn.join(room)
+      })
+    const leaveAll = () =>
+      restoring(() => {
+        for (const room of kept) conn.leave(room)
+      })
+    const apply = (recovered: boolean) => {
+      if (recovered) {
+        conn.metadata = { ...seeded, ...session.metadata }
+        joinAll(others)
+      } else leaveAll()
+      announce(recovered)
+    }
+    if (kept.length === 0) {
+      apply(true)
+      return
+    }
+    try {
+      joinAll(kept)
+    } catch (error) {
+      // Past maxRoomsPerConnection now, say: start fresh rather than half restored.
+      leaveAll()
+      this.#deps.failed(conn, toError(error))
+      announce(false)
+      return
+    }
+    await this.#catchUpOf(conn).recover(wanted, apply)
+  }
+
+  #catchUpOf(conn: Connection): CatchUp {
+    conn.durable ??= {
+      client: false,
+      catchUp: undefined,
+      sessionId: undefined,
+      previousId: undefined,
+      restoring: false,
+      superseded: false,
+    }
+    const link = conn.durable
+    link.catchUp ??= new CatchUp({
+      ids: link.previousId === undefined ? [conn.id] : [conn.id, link.previousId],
+      client: link.client,
+      rooms: () => new Set(conn.getRooms()),
+      write: (payload) => conn.writeCaughtUp(payload),
+      control: (header) => conn.sendControl(header),
+      settled: () => this.#deps.adapter.settled(),
+      read: (room) => this.#store().read(room, {}, this.#rule(room)?.ttl ?? 1),
+      failed: (error) => this.#deps.failed(conn, error),
+    })
+    return link.catchUp
+  }
+
+  /**
+   * A shared store outlives this node: live sessions are written there (again
+   * after each change, and periodically), so a node killed outright leaves
+   * them behind for `maxDisconnection` ms.
+   */
+  #touch(conn: Connection): void {
+    const recovery = this.#deps.options.recovery
+    if (recovery === undefined || conn.durable?.sessionId === undefined) return
+    if (this.#deps.adapter.store instanceof MemoryStore) return
+    this.#dirty.add(conn)
+    this.#flush ??= setImmediate(() => this.#write([...this.#dirty]))
+    if (this.#refresh !== undefined) return
+    const every = Math.min(Math.max(recovery.maxDisconnection / 2, 1000), 60_000)
+    this.#refresh = setInterval(() => this.#write([...this.#live.values()]), every).unref()
+  }
+
+  #write(conns: Connection[]): void {
+    this.#flush = undefined
+    this.#dirty.clear()
+    const recovery = this.#deps.options.recovery
+    if (recovery === undefined) return
+    // Alive a refresh period beyond maxDisconnection: a node dying just before one still leaves it that long.
+    const ttl =
+      recovery.maxDisconnection + Math.min(Math.max(recovery.maxDisconnection / 2, 1000), 60_000)
+    const store = this.#store()
+    for (const conn of conns) {
+      const sessionId = conn.durable?.sessionId
+      if (sessionId === undefined || !conn.isOpen) continue
+      store.saveSession(sessionId, snapshot(conn), ttl).catch((error: unknown) => {
+        this.#deps.error(toError(error))
+      })
+    }
+  }
+
+  #rule(room: string): HistoryRule | undefined {
+    if (this.#rules.length === 0) return undefined
+    let rule = this.#ruleOf.get(room)
+    if (rule === undefined) {
+      rule = this.#rules.find((each) => each.matches(room)) ?? null
+      if (this.#ruleOf.size >= RULE_CACHE) this.#ruleOf.clear()
+      this.#ruleOf.set(room, rule)
+    }
+    return rule ?? undefined
+  }
+
+  #store(): DurableStore {
+    return this.#storeOrThrow('history')
+  }
+
+  #storeOrThrow(option: string): DurableStore {
+    const store = this.#deps.adapter.store
+    if (store !== undefined) return store
+    throw new RoomcastError(
+      ErrorCode.InvalidOption,
+      `Invalid option "${option}": the adapter keeps no history, sessions or queues; use the memory adapter or roomcast/redis`,
+    )
+  }
+}
+
+function snapshot(conn: Connection): SessionSnapshot {
+  return { id: conn.id, userId: conn.userId, metadata: conn.metadata, rooms: conn.getRooms() }
+}
