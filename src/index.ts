@@ -24,6 +24,12 @@ export type {
   PresenceEvent,
   WireTarget,
 } from './adapter/types.js'
+export {
+  WebSocketClient,
+  type WebSocketClientEvents,
+  type WebSocketClientInit,
+  type WebSocketClientOptions,
+} from './client/pxl-client.js'
 export { CloseCode } from './close-codes.js'
 export type { ClusterReply, ClusterTarget } from './cluster/queries.js'
 export {

@@ -1,32 +1,12 @@
 /** Typed contracts: handlers typed from schemas or from a message map, and connections typed by what they send. */
 import type { RoomcastServer } from '../server/index.js'
 import type { WSConnection } from '../types.js'
+import type { Contract, SpecData, SpecReply } from './contract.js'
 import type { ActionContext, ActionHandler, ActionRoute } from './controller-types.js'
 import type { RequestId } from './envelope.js'
 import type { InferOutput, StandardSchemaV1 } from './schema.js'
 
-/** One action of a contract: what the client sends as `data`, what the handler replies. */
-export interface ActionSpec {
-  data?: unknown
-  reply?: unknown
-}
-
-/**
- * A message map, `type` → `action` → {@link ActionSpec}. Used as a bound:
- * `C extends Contract<C>` accepts interfaces, which have no index signature.
- *
- * @example
- * interface ChatContract {
- *   chat: { send: { data: { text: string }; reply: { messageId: number } } }
- * }
- */
-export type Contract<C> = { [T in keyof C]: { [A in keyof C[T]]: ActionSpec } }
-
-/** `data` of an action spec; `undefined` when it declares none. */
-export type SpecData<S> = 'data' extends keyof S ? S['data'] : undefined
-
-/** `reply` of an action spec; `undefined` (no reply is sent) when it declares none. */
-export type SpecReply<S> = 'reply' extends keyof S ? S['reply'] : undefined
+export type { ActionSpec, Contract, SpecData, SpecReply } from './contract.js'
 
 /** What a handler may return for reply type `R`: nothing when `R` is `undefined`. */
 export type HandlerResult<R> = [R] extends [undefined]

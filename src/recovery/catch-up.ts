@@ -35,6 +35,8 @@ export class CatchUp {
   readonly #host: CatchUpHost
   /** Rooms waiting for their read. */
   #pending = new Map<string, CatchUpFrom>()
+  /** Rooms whose read is out. */
+  #reading = new Map<string, CatchUpFrom>()
   /** Newest offset each caught-up room's read covered, until the hold ends. */
   readonly #covered = new Map<string, number>()
   readonly #held: Payload[] = []
@@ -75,6 +77,7 @@ export class CatchUp {
   /** The connection left `room`: nothing of it is owed any more. */
   remove(room: string): void {
     this.#pending.delete(room)
+    this.#reading.delete(room)
     this.#covered.delete(room)
   }
 
@@ -83,7 +86,7 @@ export class CatchUp {
     const positions = payload.positions
     if (positions === undefined) return false
     for (const [room] of positions) {
-      if (this.#pending.has(room) || this.#covered.has(room)) {
+      if (this.#pending.has(room) || this.#reading.has(room) || this.#covered.has(room)) {
         this.#held.push(payload)
         return true
       }
@@ -97,6 +100,7 @@ export class CatchUp {
       while (this.#pending.size > 0) {
         const batch = this.#pending
         this.#pending = new Map()
+        this.#reading = batch
         // Subscriptions first: everything published from here on arrives live (and is held).
         await this.#host.settled()
         const pages = await Promise.all([...batch.keys()].map((room) => this.#host.read(room)))
@@ -111,12 +115,14 @@ export class CatchUp {
           }
         }
         this.#replay(batch, pages)
+        this.#reading = new Map()
       }
     } catch (error) {
       if (recovery !== undefined) recovery.decide(false)
       this.#held.length = 0
       this.#host.failed(error as Error)
     } finally {
+      this.#reading = new Map()
       this.#release()
       this.#running = false
     }
@@ -128,8 +134,8 @@ export class CatchUp {
     const rooms = host.rooms()
     const sent = new Set<string>()
     for (const page of pages) {
-      const from = batch.get(page.room)
-      // Left while the read was out: owe it nothing.
+      // Left while the read was out (removed from what is read): owe it nothing.
+      const from = this.#reading.get(page.room)
       if (from === undefined || !rooms.has(page.room)) continue
       for (const message of pick(page, from)) {
         const key = keyOf(message.positions)
