@@ -114,7 +114,7 @@ export class CatchUp {
             continue
           }
         }
-        this.#replay(batch, pages)
+        this.#replay(pages)
         this.#reading = new Map()
       }
     } catch (error) {
@@ -129,7 +129,7 @@ export class CatchUp {
     return recovered
   }
 
-  #replay(batch: Map<string, CatchUpFrom>, pages: HistoryPage[]): void {
+  #replay(pages: HistoryPage[]): void {
     const host = this.#host
     const rooms = host.rooms()
     const sent = new Set<string>()
