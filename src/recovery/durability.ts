@@ -93,17 +93,18 @@ export class Durability {
 
   /** For the adapter: the history rooms among a broadcast's rooms; absent without history. */
   get keptRooms(): ((rooms: readonly string[]) => KeptRoom[] | undefined) | undefined {
-    if (this.#rules.length === 0) return undefined
-    return (rooms) => {
-      let kept: KeptRoom[] | undefined
-      for (const room of rooms) {
-        const rule = this.#rule(room)
-        if (rule === undefined) continue
-        kept ??= []
-        kept.push({ room, size: rule.size, ttl: rule.ttl })
-      }
-      return kept
+    return this.#rules.length === 0 ? undefined : this.#keptRooms
+  }
+
+  readonly #keptRooms = (rooms: readonly string[]): KeptRoom[] | undefined => {
+    let kept: KeptRoom[] | undefined
+    for (const room of rooms) {
+      const rule = this.#rule(room)
+      if (rule === undefined) continue
+      kept ??= []
+      kept.push({ room, size: rule.size, ttl: rule.ttl })
     }
+    return kept
   }
 
   /**
@@ -345,7 +346,7 @@ export class Durability {
     this.#dirty.add(conn)
     this.#flush ??= setImmediate(() => this.#write([...this.#dirty]))
     if (this.#refresh !== undefined) return
-    const every = Math.min(Math.max(recovery.maxDisconnection / 2, 1000), 60_000)
+    const every = refreshPeriod(recovery.maxDisconnection)
     this.#refresh = setInterval(() => this.#write([...this.#live.values()]), every).unref()
   }
 
@@ -390,6 +391,11 @@ export class Durability {
       `Invalid option "${option}": the adapter keeps no history, sessions or queues; use the memory adapter or roomcast/redis`,
     )
   }
+}
+
+/** How often live sessions are written again: often enough, not every second for long windows. */
+function refreshPeriod(maxDisconnection: number): number {
+  return Math.min(Math.max(maxDisconnection / 2, 1000), 60_000)
 }
 
 function snapshot(conn: Connection): SessionSnapshot {
