@@ -33,7 +33,7 @@ export interface RecoveryOptions {
 
 /** What a session keeps of a connection while it is away. */
 export interface SessionSnapshot {
-  /** The connection id, given back to the recovered connection. */
+  /** The id of the connection it was: a replay skips what excluded it. The recovered one gets a new id. */
   id: string
   userId: string | undefined
   metadata: Record<string, unknown>
