@@ -6,7 +6,8 @@
 import type { ChildProcess } from 'node:child_process'
 import { createClient } from 'redis'
 import { type RedisProcess, startRedis } from '../test/helpers/redis.ts'
-import { arg, type Event, median, next, pin, RUNS, start } from './harness.ts'
+import { arg, type Event, median, next, pin, RUNS, start, stop, until } from './harness.ts'
+import { numsub, type Redis } from './redis-probe.ts'
 
 type Variant = 'socketio' | 'roomcast'
 const VARIANTS: Variant[] = ['socketio', 'roomcast']
@@ -24,8 +25,6 @@ const SERVER_CORES = arg('server-cores', '0').split(',').map(Number)
 const LOAD_CORE = Number(arg('load-core', '1'))
 /** A directory: each server writes a CPU profile of the measured burst there. */
 const PROFILE_DIR = arg('cpu-prof-dir', '')
-
-type Redis = ReturnType<typeof createClient>
 
 interface Result {
   deliveriesPerSec: number
@@ -48,20 +47,6 @@ interface Result {
 
 const roomChannel = (variant: Variant, room: string) =>
   variant === 'roomcast' ? `roomcast:room:${room}` : `socket.io#/#${room}#`
-
-async function numsub(redis: Redis, channel: string): Promise<number> {
-  const reply = (await redis.sendCommand(['PUBSUB', 'NUMSUB', channel])) as [string, number]
-  return Number(reply[1])
-}
-
-/** Polls `check` every 20 ms until it holds, for at most `ms`. */
-async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 /** Sends `command` to every server and collects one `ev` reply from each, in order. */
 function all(servers: ChildProcess[], command: object, ev: string, ms = 10_000) {
@@ -127,17 +112,6 @@ async function soloRound(
   const samples = await all(servers, { cmd: 'sample' }, 'sample')
   const channel = roomChannel(variant, 'solo')
   return samples.map((s) => ((s.bus as Record<string, number>)[channel] ?? 0) / SOLO)
-}
-
-/** Asks a server to exit, then kills it after 3 s. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
-  if (child.connected) child.send({ cmd: 'exit' })
-  else child.kill()
-  await exited
-  clearTimeout(timer)
 }
 
 async function measure(

@@ -92,3 +92,23 @@ export function table<V extends string, R>(results: Map<V, R[]>, columns: Column
     console.log(`${variant.padEnd(9)} ${cells.join('  ')}`)
   }
 }
+
+/** Polls `check` every 20 ms until it holds, for at most `ms`. */
+export async function until(what: string, ms: number, check: () => Promise<boolean>) {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Asks a bench process to exit, then kills it after 3 s. */
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+  if (child.connected) child.send({ cmd: 'exit' })
+  else child.kill()
+  await exited
+  clearTimeout(timer)
+}
