@@ -85,6 +85,41 @@ describe('room history over Redis', () => {
     await late.nothingWithin(50)
   })
 
+  test('members joining on one node while another streams get every message from then on, once', async () => {
+    const nodes = await cluster('hist-join')
+    const [a, b] = [wssOf(nodes, 0), wssOf(nodes, 1)]
+    b.on('/join', (conn) => conn.join('busy'))
+    a.on('/join', (conn) => conn.join('busy'))
+    await plain(nodes.nodes[0]?.srv.url('/join') ?? '')
+    await subscribed(nodes, 'busy', 1)
+    let sent = 0
+    const sending = (async () => {
+      const deadline = Date.now() + 10_000
+      while (sent < 3000 && Date.now() < deadline) {
+        for (let i = 0; i < 10; i++) a.to('busy').send(String(++sent))
+        await delay(1)
+      }
+    })()
+    const joined: Array<{ got: number[] }> = []
+    for (let i = 0; i < 20; i++) {
+      const client = await plain(nodes.nodes[1]?.srv.url('/join') ?? '')
+      const record = { got: [] as number[] }
+      client.ws.on('message', (data) => record.got.push(Number(String(data))))
+      joined.push(record)
+      await delay(5)
+    }
+    await sending
+    await eventually(
+      () => joined.every((r) => r.got.at(-1) === sent),
+      'every member got the last',
+      5000,
+    )
+    for (const { got } of joined) {
+      const expected = Array.from({ length: got.length }, (_, i) => (got[0] ?? 0) + i)
+      assert.deepEqual(got, expected)
+    }
+  })
+
   test('a lost stream (new epoch) or an expired session start fresh, with nothing replayed', async () => {
     const nodes = await cluster('hist-b')
     const [a, b] = [wssOf(nodes, 0), wssOf(nodes, 1)]

@@ -22,7 +22,10 @@ export interface CatchUpHost {
   write(payload: Payload): void
   control(header: ControlHeader): void
   settled(): Promise<void>
-  read(room: string): Promise<HistoryPage>
+  /** Reads a room; `since` is when its hold began (a read begun later may be shared). */
+  read(room: string, since: number): Promise<HistoryPage>
+  /** A clock that orders hold starts and reads. */
+  stamp(): number
   failed(error: Error): void
 }
 
@@ -37,6 +40,12 @@ export class CatchUp {
   #pending = new Map<string, CatchUpFrom>()
   /** Rooms whose read is out. */
   #reading = new Map<string, CatchUpFrom>()
+  /**
+   * Newest offset each caught-up room's read covered, after the hold ended:
+   * a live copy of a replayed message that arrives late (Redis replies and
+   * pub/sub come on different sockets) is dropped, until a newer one comes.
+   */
+  readonly #stale = new Map<string, number>()
   /** Newest offset each caught-up room's read covered, until the hold ends. */
   readonly #covered = new Map<string, number>()
   readonly #held: Payload[] = []
@@ -79,9 +88,13 @@ export class CatchUp {
     this.#pending.delete(room)
     this.#reading.delete(room)
     this.#covered.delete(room)
+    this.#stale.delete(room)
   }
 
-  /** Holds a live message of a room being caught up. @returns whether it was held. */
+  /**
+   * Holds a live message of a room being caught up, or drops a late copy of
+   * one already replayed. @returns whether it was taken (not to be written).
+   */
   hold(payload: Payload): boolean {
     const positions = payload.positions
     if (positions === undefined) return false
@@ -91,7 +104,22 @@ export class CatchUp {
         return true
       }
     }
-    return false
+    return this.#stale.size > 0 && this.#replayedBefore(positions)
+  }
+
+  #replayedBefore(positions: readonly RoomPosition[]): boolean {
+    let stale = false
+    for (const [room, offset] of positions) {
+      const head = this.#stale.get(room)
+      if (head === undefined) return false
+      if (offset > head) {
+        // One socket orders a room: nothing older can follow.
+        this.#stale.delete(room)
+        return false
+      }
+      stale = true
+    }
+    return stale
   }
 
   async #run(recovery: Recovery | undefined): Promise<boolean> {
@@ -102,8 +130,10 @@ export class CatchUp {
         this.#pending = new Map()
         this.#reading = batch
         // Subscriptions first: everything published from here on arrives live (and is held).
+        const since = this.#host.stamp()
         await this.#host.settled()
-        const pages = await Promise.all([...batch.keys()].map((room) => this.#host.read(room)))
+        const rooms = [...batch.keys()]
+        const pages = await Promise.all(rooms.map((room) => this.#host.read(room, since)))
         if (recovery !== undefined) {
           const { positions } = recovery
           recovered = pages.every((page) => resumable(page, positions.get(page.room)))
@@ -156,6 +186,7 @@ export class CatchUp {
     const held = this.#held.splice(0)
     const covered = new Map(this.#covered)
     this.#covered.clear()
+    for (const [room, head] of covered) this.#stale.set(room, head)
     for (const payload of held) {
       if (!replayed(payload, covered)) this.#host.write(payload)
     }

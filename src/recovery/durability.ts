@@ -4,7 +4,13 @@
  * are away, restored when they return) and offline queues.
  */
 import { randomBytes } from 'node:crypto'
-import type { Adapter, DurableStore, HistoryQuery, KeptRoom } from '../adapter/index.js'
+import type {
+  Adapter,
+  DurableStore,
+  HistoryPage,
+  HistoryQuery,
+  KeptRoom,
+} from '../adapter/index.js'
 import { MemoryStore } from '../adapter/memory-store.js'
 import type { Connection, ConnectionRoute } from '../connection/index.js'
 import { ErrorCode, RoomcastError, toError } from '../errors.js'
@@ -67,6 +73,9 @@ export class Durability {
   readonly #live = new Map<string, Connection>()
   /** Sessions to write again (a shared store keeps live sessions for a node that dies). */
   readonly #dirty = new Set<Connection>()
+  /** Reads out per room, shared by catch-ups whose hold began before the read did. */
+  readonly #reads = new Map<string, { issued: number; page: Promise<HistoryPage> }>()
+  #clock = 0
   #flush: NodeJS.Immediate | undefined
   #refresh: NodeJS.Timeout | undefined
 
@@ -311,6 +320,24 @@ export class Durability {
     await this.#catchUpOf(conn).recover(wanted, apply)
   }
 
+  /**
+   * One read of a room for every catch-up that can use it: a read begun
+   * after a connection's hold began misses nothing the hold does not catch.
+   * A thousand clients recovering at once then cost a handful of reads.
+   */
+  #sharedRead(room: string, since: number): Promise<HistoryPage> {
+    const shared = this.#reads.get(room)
+    if (shared !== undefined && shared.issued > since) return shared.page
+    const issued = ++this.#clock
+    const page = this.#store().read(room, {}, this.#rule(room)?.ttl ?? 1)
+    this.#reads.set(room, { issued, page })
+    const done = () => {
+      if (this.#reads.get(room)?.page === page) this.#reads.delete(room)
+    }
+    page.then(done, done)
+    return page
+  }
+
   #catchUpOf(conn: Connection): CatchUp {
     conn.durable ??= {
       client: false,
@@ -328,7 +355,8 @@ export class Durability {
       write: (payload) => conn.writeCaughtUp(payload),
       control: (header) => conn.sendControl(header),
       settled: () => this.#deps.adapter.settled(),
-      read: (room) => this.#store().read(room, {}, this.#rule(room)?.ttl ?? 1),
+      read: (room, since) => this.#sharedRead(room, since),
+      stamp: () => ++this.#clock,
       failed: (error) => this.#deps.failed(conn, error),
     })
     return link.catchUp
