@@ -38,6 +38,8 @@ const WHERE: Record<OptionsObject, string> = {
   history: '`history`',
   recovery: '`recovery`',
   offlineQueue: '`offlineQueue`',
+  join: '`conn.join(room, options)`',
+  historyQuery: '`wss.history(room, query)`',
 }
 
 /** A table cell: pipes would end it. */

@@ -35,6 +35,60 @@ describe('room history', () => {
     assert.equal(await late.next(), 'm6')
   })
 
+  it('history comes before every live message, kept or not (volatile, filtered, to everyone)', async () => {
+    server = await startServer({ history: { size: 10, ttl: 60_000, rooms: 'lobby' } }, (wss) => {
+      wss.on('/room', (conn) => {
+        conn.join('lobby', { history: 5 })
+        wss.to('lobby').volatile.send('live-volatile')
+        wss
+          .to('lobby')
+          .filter(() => true)
+          .send('live-filter')
+        wss.broadcast('live-all')
+        wss.to('lobby').send('live-kept')
+      })
+    })
+    server.wss.to('lobby').send('old1')
+    server.wss.to('lobby').send('old2')
+    const late = await open('/room')
+    const got = []
+    for (let i = 0; i < 6; i++) got.push(await late.next())
+    // live-kept was kept before the history was read, so it comes with the history, once.
+    assert.deepEqual(got, ['old1', 'old2', 'live-kept', 'live-volatile', 'live-filter', 'live-all'])
+    await late.nothingWithin(50)
+  })
+
+  it('join() and history() refuse what they do not know, with ERR_INVALID_OPTION', async () => {
+    const errors: unknown[] = []
+    server = await startServer({ history: { size: 10, ttl: 60_000, rooms: 'lobby' } }, (wss) => {
+      wss.on('/room', (conn) => {
+        for (const attempt of [
+          () => conn.join('lobby', { histroy: 3 } as never),
+          () => conn.join('lobby', { history: -1 }),
+          () => conn.join('other', { history: 5 }),
+        ]) {
+          try {
+            attempt()
+          } catch (error) {
+            errors.push((error as { code?: string; message: string }).message)
+          }
+        }
+      })
+    })
+    await open('/room')
+    await delay(30)
+    assert.equal(errors.length, 3)
+    assert.match(String(errors[0]), /Unknown option "histroy": did you mean "history"\?/)
+    assert.match(String(errors[1]), /Invalid option "join.history"/)
+    assert.match(String(errors[2]), /join\(\): room "other" keeps no history/)
+    await assert.rejects(server.wss.history('lobby', { limt: 3 } as never), /Unknown option "limt"/)
+    await assert.rejects(server.wss.history('lobby', { limit: 0 }), { code: 'ERR_INVALID_OPTION' })
+    await assert.rejects(server.wss.history('lobby', { after: -1 }), { code: 'ERR_INVALID_OPTION' })
+    await server.close()
+    server = await startServer({})
+    await assert.rejects(server.wss.history('lobby'), /history is off: set the `history` option/)
+  })
+
   it('plain clients receive exactly the bytes they would without history', async () => {
     server = await startServer({ history: { size: 10, ttl: 60_000 } }, (wss) => {
       wss.on('/room', (conn) => conn.join('lobby'))

@@ -98,7 +98,9 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   const WebSocket: unknown = options.WebSocket ?? globalWebSocket()
   if (typeof WebSocket !== 'function') {
     throw new TypeError(
-      `${SCOPE}: no WebSocket implementation: pass the "WebSocket" option (in Node, ws's WebSocket)`,
+      options.WebSocket === undefined
+        ? `${SCOPE}: no WebSocket implementation: pass the "WebSocket" option (in Node, ws's WebSocket)`
+        : `${SCOPE}: the "WebSocket" option must be a WebSocket class, got ${typeof WebSocket}`,
     )
   }
   if (options.timers !== undefined) assertKnownKeys(SCOPE, options.timers, TIMERS_KEYS, 'timers.')

@@ -17,6 +17,7 @@ import {
   toPayload,
 } from '../fanout/index.js'
 import { errorReply, TokenBucket } from '../message/index.js'
+import { assertKnownKeys, count, keySet } from '../options/index.js'
 import type { DurableLink } from '../recovery/index.js'
 import { assertRoomName } from '../rooms.js'
 import type { LivenessPolicy, SweepTarget } from '../server/index.js'
@@ -32,6 +33,8 @@ import type { ConnectionHost, ConnectionRoute, ConnectionSettings } from './host
 import { SendStatus } from './send-status.js'
 import { type HeldEvent, queueOverflow, StartupQueue } from './startup-queue.js'
 import { rawSocketOf, serverWindowBitsOf } from './ws-internals.js'
+
+const JOIN_KEYS = keySet<JoinOptions>({ history: true })
 
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
 const OPEN = 1
@@ -316,9 +319,10 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   /** Joining after the connection closed does nothing: its rooms are already gone. */
   join(room: string, options?: JoinOptions): void {
     assertRoomName(room)
-    const history = options?.history
-    if (history !== undefined && (!Number.isSafeInteger(history) || history < 0)) {
-      throw new TypeError('join(): `history` must be a whole number of messages')
+    let history: number | undefined
+    if (options !== undefined) {
+      assertKnownKeys(options, JOIN_KEYS, { object: 'join', scope: 'join()' })
+      history = count('join.history', options.history, {}, 0)
     }
     if (this.#roomsAtClose === undefined) this.#host.join(this, room, history)
   }

@@ -30,6 +30,8 @@ export type OptionsObject =
   | 'history'
   | 'recovery'
   | 'offlineQueue'
+  | 'join'
+  | 'historyQuery'
 
 /** The seed systems other than seed 000 (whose names are roomcast's own). */
 export const SEED_SYSTEMS = {

@@ -92,19 +92,23 @@ export class CatchUp {
   }
 
   /**
-   * Holds a live message of a room being caught up, or drops a late copy of
-   * one already replayed. @returns whether it was taken (not to be written).
+   * Holds a message while a room is caught up, or drops a late copy of one
+   * already replayed. @returns whether it was taken (not to be written).
    */
   hold(payload: Payload): boolean {
+    // While catching up everything waits, kept or not: history comes before any live message.
+    if (this.#pending.size > 0 || this.#reading.size > 0 || this.#covered.size > 0) {
+      this.#held.push(payload)
+      return true
+    }
     const positions = payload.positions
     if (positions === undefined) return false
-    for (const [room] of positions) {
-      if (this.#pending.has(room) || this.#reading.has(room) || this.#covered.has(room)) {
-        this.#held.push(payload)
-        return true
-      }
-    }
     return this.#stale.size > 0 && this.#replayedBefore(positions)
+  }
+
+  #dropHeldIn(rooms: ReadonlyMap<string, CatchUpFrom>): void {
+    const kept = this.#held.filter((p) => !p.positions?.some(([room]) => rooms.has(room)))
+    this.#held.splice(0, this.#held.length, ...kept)
   }
 
   #replayedBefore(positions: readonly RoomPosition[]): boolean {
@@ -140,7 +144,8 @@ export class CatchUp {
           recovery.decide(recovered)
           recovery = undefined
           if (!recovered) {
-            this.#held.length = 0
+            // Starting fresh: the session's rooms are left, but not what came for the connection itself.
+            this.#dropHeldIn(batch)
             continue
           }
         }
@@ -148,8 +153,10 @@ export class CatchUp {
         this.#reading = new Map()
       }
     } catch (error) {
-      if (recovery !== undefined) recovery.decide(false)
-      this.#held.length = 0
+      if (recovery !== undefined) {
+        recovery.decide(false)
+        this.#dropHeldIn(this.#reading)
+      }
       this.#host.failed(error as Error)
     } finally {
       this.#reading = new Map()

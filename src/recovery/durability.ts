@@ -15,7 +15,14 @@ import { MemoryStore } from '../adapter/memory-store.js'
 import type { Connection, ConnectionRoute } from '../connection/index.js'
 import { ErrorCode, RoomcastError, toError } from '../errors.js'
 import { Payload } from '../fanout/index.js'
-import type { HistoryRule, ResolvedOptions, SessionSnapshot } from '../options/index.js'
+import {
+  assertKnownKeys,
+  count,
+  type HistoryRule,
+  keySet,
+  type ResolvedOptions,
+  type SessionSnapshot,
+} from '../options/index.js'
 import { CatchUp, type CatchUpFrom } from './catch-up.js'
 import type { ClientPositions } from './client-hello.js'
 
@@ -51,6 +58,8 @@ export interface RoomHistory {
   head: number
   messages: HistoryEntry[]
 }
+
+const QUERY_KEYS = keySet<HistoryQuery>({ after: true, limit: true })
 
 /** Closes a client can come back from: the network, a restart, an overload. */
 const TRANSIENT_CLOSES = new Set([1001, 1005, 1006, 1011, 1012, 1013, 1014])
@@ -239,14 +248,12 @@ export class Durability {
    * @throws {RoomcastError} `ERR_INVALID_OPTION` when no `history` rule covers the room.
    */
   async history(room: string, query: HistoryQuery = {}): Promise<RoomHistory> {
-    const rule = this.#rule(room)
-    if (rule === undefined) {
-      throw new RoomcastError(
-        ErrorCode.InvalidOption,
-        `history(): room ${JSON.stringify(room)} keeps no history (see the \`history\` option's \`rooms\`)`,
-      )
-    }
-    const page = await this.#store().read(room, query, rule.ttl)
+    assertKnownKeys(query, QUERY_KEYS, { object: 'historyQuery', scope: 'history()' })
+    const checked: HistoryQuery = {}
+    if (query.after !== undefined) checked.after = count('after', query.after)
+    if (query.limit !== undefined) checked.limit = count('limit', query.limit, { min: 1 })
+    const rule = this.ruleOrThrow(room, 'history()')
+    const page = await this.#store().read(room, checked, rule.ttl)
     const messages = page.messages.map((message) => ({
       offset: message.positions.find((position) => position[0] === room)?.[1] ?? 0,
       time: message.time,
@@ -254,6 +261,20 @@ export class Durability {
       binary: message.binary,
     }))
     return { room, epoch: page.epoch, head: page.head, messages }
+  }
+
+  /**
+   * The history rule of `room`, for a caller that needs one.
+   * @throws {RoomcastError} `ERR_INVALID_OPTION`, saying whether history is off or the room unmatched.
+   */
+  ruleOrThrow(room: string, caller: string): HistoryRule {
+    const rule = this.#rule(room)
+    if (rule !== undefined) return rule
+    const why =
+      this.#rules.length === 0
+        ? 'history is off: set the `history` option'
+        : `room ${JSON.stringify(room)} keeps no history (see the \`history\` option's \`rooms\`)`
+    throw new RoomcastError(ErrorCode.InvalidOption, `${caller}: ${why}`)
   }
 
   stop(): void {

@@ -93,6 +93,7 @@ export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
       if (joined?.has(room)) return
       const limit = options.maxRoomsPerConnection
       if (limit > 0 && (joined?.size ?? 0) >= limit) throw new MaxRoomsExceededError(room, limit)
+      if (history !== undefined && history > 0) durability.ruleOrThrow(room, 'join()')
       adapter.join(conn.id, room)
       if (durability.active) durability.joined(conn, room, history)
       if (debug)
