@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core'
 import { type RoomcastServer, withWebSocket } from 'roomcast'
 import { createChat } from '../../examples/chat/chat.ts'
 import { launchChromium } from '../helpers/browser.ts'
+import { joinAs as joinPage, say } from '../helpers/chat-page.ts'
 
 let browser: Browser
 let server: Server
@@ -28,21 +29,7 @@ after(async () => {
   await new Promise((resolve) => server?.close(resolve))
 })
 
-async function joinAs(nick: string, room: string): Promise<Page> {
-  const page = await browser.newPage()
-  page.setDefaultTimeout(5_000)
-  await page.goto(origin)
-  await page.fill('#nick', nick)
-  await page.fill('#room', room)
-  await page.click('#join button')
-  await page.waitForSelector(`#status:has-text("in #${room}")`)
-  return page
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  await page.fill('#text', text)
-  await page.click('#send-button')
-}
+const joinAs = (nick: string, room: string): Promise<Page> => joinPage(browser, origin, nick, room)
 
 test('two pages in one room see each other; another room sees nothing', async () => {
   const alice = await joinAs('alice', 'lobby')

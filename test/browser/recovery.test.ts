@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core'
 import { type RoomcastServer, withWebSocket } from 'roomcast'
 import { createChat } from '../../examples/chat/chat.ts'
 import { launchChromium } from '../helpers/browser.ts'
+import { joinAs as joinPage, say } from '../helpers/chat-page.ts'
 import { within } from '../helpers/timeout.ts'
 
 let browser: Browser
@@ -38,21 +39,8 @@ after(async () => {
   await stop()
 })
 
-async function joinAs(nick: string, room: string): Promise<Page> {
-  const page = await browser.newPage()
-  page.setDefaultTimeout(5_000)
-  await page.goto(`http://127.0.0.1:${port}`)
-  await page.fill('#nick', nick)
-  await page.fill('#room', room)
-  await page.click('#join button')
-  await page.waitForSelector(`#status:has-text("in #${room}")`)
-  return page
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  await page.fill('#text', text)
-  await page.click('#send-button')
-}
+const joinAs = (nick: string, room: string): Promise<Page> =>
+  joinPage(browser, `http://127.0.0.1:${port}`, nick, room)
 
 /** The page's chat lines (`nick: text`), without the system lines. */
 async function chatLines(page: Page): Promise<string[]> {
