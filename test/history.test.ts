@@ -1,6 +1,7 @@
 /** Room history, join with history, session recovery and offline queues on the memory adapter. */
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
+import { ClusterAdapter, createInProcessBus, createWebSocket } from '../src/index.ts'
 import { connect, type TestClient } from './helpers/client.ts'
 import { control, positionsParam } from './helpers/protocol.ts'
 import { startServer, type TestServer } from './helpers/server.ts'
@@ -123,6 +124,22 @@ describe('room history', () => {
     await assert.rejects(server.wss.history('other'), { code: 'ERR_INVALID_OPTION' })
     await delay(250)
     assert.deepEqual((await server.wss.history('chat:a')).messages, [])
+  })
+
+  it('a cluster bus without storage refuses history, recovery and offline queues', () => {
+    const bus = createInProcessBus()
+    for (const option of [
+      { history: { size: 1, ttl: 1 } },
+      { recovery: { maxDisconnection: 1 } },
+      { offlineQueue: { size: 1, ttl: 1 } },
+    ]) {
+      const adapter = new ClusterAdapter({ transport: bus.transport() })
+      assert.throws(() => createWebSocket({ adapter, ...option }), {
+        code: 'ERR_INVALID_OPTION',
+        message:
+          /the adapter keeps no history, sessions or queues; use the memory adapter or roomcast\/redis/,
+      })
+    }
   })
 
   it('refuses history options it does not know, and volatile broadcasts are not kept', async () => {
