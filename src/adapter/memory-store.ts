@@ -73,6 +73,7 @@ interface Expiring<T> {
 }
 
 export class MemoryStore implements DurableStore {
+  readonly shared = false
   readonly #streams = new Map<string, RoomStream>()
   readonly #sessions = new Map<string, Expiring<SessionSnapshot>>()
   readonly #queues = new Map<string, Expiring<QueuedMessage[]>>()

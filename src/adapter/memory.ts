@@ -104,8 +104,10 @@ export class MemoryAdapter implements Adapter {
   broadcast(target: WireTarget, payload: Payload, accept?: (id: string) => boolean): number {
     if (accept === undefined) {
       const kept = this.keptRoomsOf(target)
-      if (kept !== undefined)
-        payload.positions = this.#memoryStore.append(kept, keptFields(target, payload))
+      if (kept !== undefined) {
+        const { data, binary } = payload
+        payload.positions = this.#memoryStore.append(kept, { data, binary, except: target.except })
+      }
       if (target.users !== undefined) this.#queueForOffline(target.users, payload)
     }
     return this.deliverLocal(target, payload, accept)
@@ -135,11 +137,10 @@ export class MemoryAdapter implements Adapter {
   #queueForOffline(users: readonly string[], payload: Payload): void {
     const limits = this.host.offlineQueue
     if (limits === undefined) return
-    const time = Date.now()
+    const message = { time: Date.now(), data: payload.data, binary: payload.binary }
     for (const userId of users) {
-      if (this.users.has(userId)) continue
-      const { data, binary } = payload
-      this.#memoryStore.enqueue(userId, { time, data, binary }, limits.size, limits.ttl)
+      if (!this.users.has(userId))
+        this.#memoryStore.enqueue(userId, message, limits.size, limits.ttl)
     }
   }
 
@@ -304,9 +305,4 @@ export class MemoryAdapter implements Adapter {
     if (accept === undefined) return (id) => skipped.has(id)
     return (id) => skipped.has(id) || !accept(id)
   }
-}
-
-/** What a stream keeps of a broadcast besides its positions and time. */
-export function keptFields(target: WireTarget, payload: Payload) {
-  return { data: payload.data, binary: payload.binary, except: target.except }
 }

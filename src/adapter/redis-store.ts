@@ -117,6 +117,7 @@ const takeQueueScript = new Script(TAKE_QUEUE)
 type StreamEntry = [id: Buffer, fields: Buffer[]]
 
 export class RedisStore implements ClusterStore {
+  readonly shared = true
   readonly #client: RedisClient
   readonly #prefix: string
 

@@ -62,6 +62,11 @@ export interface QueuedMessage {
  * the cross-node publish.
  */
 export interface DurableStore {
+  /**
+   * Whether other nodes read it (Redis): then kept broadcasts reach local
+   * members through the bus, and live sessions are written while open.
+   */
+  readonly shared: boolean
   /** Reads a room's stream, dropping messages older than `ttl` ms. */
   read(room: string, query: HistoryQuery, ttl: number): Promise<HistoryPage>
   /** Keeps a session for `ttl` ms, replacing any under the same id. */

@@ -11,7 +11,6 @@ import type {
   HistoryQuery,
   KeptRoom,
 } from '../adapter/index.js'
-import { MemoryStore } from '../adapter/memory-store.js'
 import type { Connection, ConnectionRoute } from '../connection/index.js'
 import { ErrorCode, RoomcastError, toError } from '../errors.js'
 import { Payload } from '../fanout/index.js'
@@ -25,6 +24,8 @@ import {
 } from '../options/index.js'
 import { CatchUp, type CatchUpFrom } from './catch-up.js'
 import type { ClientPositions } from './client-hello.js'
+import { HistoryRules } from './history-rules.js'
+import { LiveSessions, snapshot } from './live-sessions.js'
 
 /** What a connection carries once it speaks the protocol or has caught up. */
 export interface DurableLink {
@@ -61,11 +62,6 @@ export interface RoomHistory {
 
 const QUERY_KEYS = keySet<HistoryQuery>({ after: true, limit: true })
 
-/** Closes a client can come back from: the network, a restart, an overload. */
-const TRANSIENT_CLOSES = new Set([1001, 1005, 1006, 1011, 1012, 1013, 1014])
-/** Room rules looked up by name are remembered, up to this many names. */
-const RULE_CACHE = 10_000
-
 export interface DurabilityDeps {
   options: ResolvedOptions
   adapter: Adapter
@@ -76,53 +72,48 @@ export interface DurabilityDeps {
 
 export class Durability {
   readonly #deps: DurabilityDeps
-  readonly #rules: HistoryRule[] = []
-  readonly #ruleOf = new Map<string, HistoryRule | null>()
-  /** Sessions of open connections, by session id. */
-  readonly #live = new Map<string, Connection>()
-  /** Sessions to write again (a shared store keeps live sessions for a node that dies). */
-  readonly #dirty = new Set<Connection>()
+  readonly #rules = new HistoryRules()
+  /** With `recovery`: the sessions of open roomcast-client connections. */
+  readonly #sessions: LiveSessions | undefined
   /** Reads out per room, shared by catch-ups whose hold began before the read did. */
   readonly #reads = new Map<string, { issued: number; page: Promise<HistoryPage> }>()
   #clock = 0
-  #flush: NodeJS.Immediate | undefined
-  #refresh: NodeJS.Timeout | undefined
 
   constructor(deps: DurabilityDeps) {
     this.#deps = deps
     const { history, recovery, offlineQueue } = deps.options
-    if (history !== undefined) this.#rules.push(history)
+    if (history !== undefined) this.#rules.add(history)
     if (history !== undefined || recovery !== undefined || offlineQueue !== undefined) {
       this.#storeOrThrow(history ? 'history' : recovery ? 'recovery' : 'offlineQueue')
     }
+    this.#sessions =
+      recovery &&
+      new LiveSessions(
+        recovery,
+        () => this.#store(),
+        (error) => deps.error(error),
+      )
   }
 
   /** Whether joins concern it: without history or recovery a join costs what it always did. */
   get active(): boolean {
-    return this.#rules.length > 0 || this.#deps.options.recovery !== undefined
+    return this.#rules.any || this.#sessions !== undefined
   }
 
   /** Adds a route object's `history` rule, checked after the server's own. */
   addRule(rule: HistoryRule): void {
     this.#storeOrThrow('history')
-    this.#rules.push(rule)
-    this.#ruleOf.clear()
+    this.#rules.add(rule)
   }
 
   /** For the adapter: the history rooms among a broadcast's rooms; absent without history. */
   get keptRooms(): ((rooms: readonly string[]) => KeptRoom[] | undefined) | undefined {
-    return this.#rules.length === 0 ? undefined : this.#keptRooms
+    return this.#rules.keptRooms
   }
 
-  readonly #keptRooms = (rooms: readonly string[]): KeptRoom[] | undefined => {
-    let kept: KeptRoom[] | undefined
-    for (const room of rooms) {
-      const rule = this.#rule(room)
-      if (rule === undefined) continue
-      kept ??= []
-      kept.push({ room, size: rule.size, ttl: rule.ttl })
-    }
-    return kept
+  /** @throws {RoomcastError} `ERR_INVALID_OPTION` when no rule keeps `room`'s history. */
+  ruleOrThrow(room: string, caller: string): HistoryRule {
+    return this.#rules.ofOrThrow(room, caller)
   }
 
   /**
@@ -131,9 +122,10 @@ export class Durability {
    */
   async resume(route: ConnectionRoute): Promise<void> {
     const recovery = this.#deps.options.recovery
+    const sessions = this.#sessions
     const sessionId = route.hello?.sessionId
-    if (recovery === undefined || sessionId === undefined || sessionId === '') return
-    const live = this.#live.get(sessionId)
+    if (recovery === undefined || sessions === undefined || !sessionId) return
+    const live = sessions.get(sessionId)
     const session = live !== undefined ? snapshot(live) : await this.#store().takeSession(sessionId)
     if (session === undefined) return
     const userId = route.identity?.userId
@@ -142,12 +134,8 @@ export class Durability {
         ? session.userId === userId
         : await recovery.authorize({ userId, url: route.url }, session)
     if (allowed !== true) return
-    if (live?.durable !== undefined) {
-      // The same client on a connection this node has not yet seen die.
-      live.durable.superseded = true
-      this.#live.delete(sessionId)
-      live.terminate()
-    }
+    // The same client on a connection this node has not yet seen die.
+    if (live !== undefined) sessions.supersede(sessionId, live)
     route.session = session
   }
 
@@ -157,8 +145,8 @@ export class Durability {
    */
   async opened(conn: Connection, route: ConnectionRoute): Promise<void> {
     if (route.hello === undefined) return
-    const recovery = this.#deps.options.recovery
-    const sessionId = recovery === undefined ? undefined : randomBytes(18).toString('base64url')
+    const sessions = this.#sessions
+    const sessionId = sessions && randomBytes(18).toString('base64url')
     const link: DurableLink = {
       client: true,
       catchUp: undefined,
@@ -168,7 +156,7 @@ export class Durability {
       superseded: false,
     }
     conn.durable = link
-    if (sessionId !== undefined) this.#live.set(sessionId, conn)
+    if (sessionId !== undefined) sessions?.opened(sessionId, conn)
     const announce = (recovered: boolean) => {
       conn.recovered = recovered
       conn.sendControl({ t: 'session', id: sessionId ?? '', conn: conn.id, recovered })
@@ -176,20 +164,19 @@ export class Durability {
     const session = route.session
     if (session === undefined) announce(false)
     else await this.#restore(conn, link, session, route.hello.positions, announce)
-    this.#touch(conn)
+    this.#sessions?.changed(conn)
   }
 
   /** A room joined: who needs a catch-up gets one. */
   joined(conn: Connection, room: string, history: number | undefined): void {
     const link = conn.durable
     if (link?.restoring) return
-    this.#touch(conn)
-    const rule = this.#rule(room)
-    if (rule === undefined) return
+    this.#sessions?.changed(conn)
+    if (this.#rules.of(room) === undefined) return
     const client = link?.client === true
     // Over a bus, kept broadcasts reach local members from the bus: a new member reads what
     // went out while its node subscribed.
-    const echoed = !(this.#deps.adapter.store instanceof MemoryStore)
+    const echoed = this.#store().shared
     const wanted = history !== undefined && history > 0
     if (!client && !wanted && !echoed) return
     const from: CatchUpFrom = wanted
@@ -204,27 +191,15 @@ export class Durability {
     const link = conn.durable
     if (link === undefined) return
     link.catchUp?.remove(room)
-    if (link.client && !link.restoring && this.#rule(room) !== undefined) {
+    if (link.client && !link.restoring && this.#rules.of(room) !== undefined) {
       conn.sendControl({ t: 'leave', room })
     }
-    this.#touch(conn)
+    this.#sessions?.changed(conn)
   }
 
   /** Keeps a roomcast client's session when it may come back, forgets it when not. */
   closed(conn: Connection, code: number): void {
-    const link = conn.durable
-    const sessionId = link?.sessionId
-    const recovery = this.#deps.options.recovery
-    if (link === undefined || sessionId === undefined || recovery === undefined) return
-    this.#live.delete(sessionId)
-    this.#dirty.delete(conn)
-    if (link.superseded) return
-    const closing = conn.closeSent?.code ?? code
-    const store = this.#store()
-    const done = TRANSIENT_CLOSES.has(closing)
-      ? store.saveSession(sessionId, snapshot(conn), recovery.maxDisconnection)
-      : store.deleteSession(sessionId)
-    done.catch((error: unknown) => this.#deps.error(toError(error)))
+    this.#sessions?.closed(conn, code)
   }
 
   /** After the route handler settled: what was queued for the user while nobody was there. */
@@ -252,7 +227,7 @@ export class Durability {
     const checked: HistoryQuery = {}
     if (query.after !== undefined) checked.after = count('after', query.after)
     if (query.limit !== undefined) checked.limit = count('limit', query.limit, { min: 1 })
-    const rule = this.ruleOrThrow(room, 'history()')
+    const rule = this.#rules.ofOrThrow(room, 'history()')
     const page = await this.#store().read(room, checked, rule.ttl)
     const messages = page.messages.map((message) => ({
       offset: message.positions.find((position) => position[0] === room)?.[1] ?? 0,
@@ -263,23 +238,8 @@ export class Durability {
     return { room, epoch: page.epoch, head: page.head, messages }
   }
 
-  /**
-   * The history rule of `room`, for a caller that needs one.
-   * @throws {RoomcastError} `ERR_INVALID_OPTION`, saying whether history is off or the room unmatched.
-   */
-  ruleOrThrow(room: string, caller: string): HistoryRule {
-    const rule = this.#rule(room)
-    if (rule !== undefined) return rule
-    const why =
-      this.#rules.length === 0
-        ? 'history is off: set the `history` option'
-        : `room ${JSON.stringify(room)} keeps no history (see the \`history\` option's \`rooms\`)`
-    throw new RoomcastError(ErrorCode.InvalidOption, `${caller}: ${why}`)
-  }
-
   stop(): void {
-    clearImmediate(this.#flush)
-    clearInterval(this.#refresh)
+    this.#sessions?.stop()
   }
 
   async #restore(
@@ -290,8 +250,8 @@ export class Durability {
     announce: (recovered: boolean) => void,
   ): Promise<void> {
     const seeded = conn.metadata
-    const kept = session.rooms.filter((room) => this.#rule(room) !== undefined)
-    const others = session.rooms.filter((room) => this.#rule(room) === undefined)
+    const kept = session.rooms.filter((room) => this.#rules.of(room) !== undefined)
+    const others = session.rooms.filter((room) => this.#rules.of(room) === undefined)
     const wanted = new Map<string, readonly [number, string]>()
     for (const room of kept) {
       const position = positions.get(room)
@@ -350,7 +310,7 @@ export class Durability {
     const shared = this.#reads.get(room)
     if (shared !== undefined && shared.issued > since) return shared.page
     const issued = ++this.#clock
-    const page = this.#store().read(room, {}, this.#rule(room)?.ttl ?? 1)
+    const page = this.#store().read(room, {}, this.#rules.of(room)?.ttl ?? 1)
     this.#reads.set(room, { issued, page })
     const done = () => {
       if (this.#reads.get(room)?.page === page) this.#reads.delete(room)
@@ -383,51 +343,6 @@ export class Durability {
     return link.catchUp
   }
 
-  /**
-   * A shared store outlives this node: live sessions are written there (again
-   * after each change, and periodically), so a node killed outright leaves
-   * them behind for `maxDisconnection` ms.
-   */
-  #touch(conn: Connection): void {
-    const recovery = this.#deps.options.recovery
-    if (recovery === undefined || conn.durable?.sessionId === undefined) return
-    if (this.#deps.adapter.store instanceof MemoryStore) return
-    this.#dirty.add(conn)
-    this.#flush ??= setImmediate(() => this.#write([...this.#dirty]))
-    if (this.#refresh !== undefined) return
-    const every = refreshPeriod(recovery.maxDisconnection)
-    this.#refresh = setInterval(() => this.#write([...this.#live.values()]), every).unref()
-  }
-
-  #write(conns: Connection[]): void {
-    this.#flush = undefined
-    this.#dirty.clear()
-    const recovery = this.#deps.options.recovery
-    if (recovery === undefined) return
-    // Alive a refresh period beyond maxDisconnection: a node dying just before one still leaves it that long.
-    const ttl =
-      recovery.maxDisconnection + Math.min(Math.max(recovery.maxDisconnection / 2, 1000), 60_000)
-    const store = this.#store()
-    for (const conn of conns) {
-      const sessionId = conn.durable?.sessionId
-      if (sessionId === undefined || !conn.isOpen) continue
-      store.saveSession(sessionId, snapshot(conn), ttl).catch((error: unknown) => {
-        this.#deps.error(toError(error))
-      })
-    }
-  }
-
-  #rule(room: string): HistoryRule | undefined {
-    if (this.#rules.length === 0) return undefined
-    let rule = this.#ruleOf.get(room)
-    if (rule === undefined) {
-      rule = this.#rules.find((each) => each.matches(room)) ?? null
-      if (this.#ruleOf.size >= RULE_CACHE) this.#ruleOf.clear()
-      this.#ruleOf.set(room, rule)
-    }
-    return rule ?? undefined
-  }
-
   #store(): DurableStore {
     return this.#storeOrThrow('history')
   }
@@ -440,13 +355,4 @@ export class Durability {
       `Invalid option "${option}": the adapter keeps no history, sessions or queues; use the memory adapter or roomcast/redis`,
     )
   }
-}
-
-/** How often live sessions are written again: often enough, not every second for long windows. */
-function refreshPeriod(maxDisconnection: number): number {
-  return Math.min(Math.max(maxDisconnection / 2, 1000), 60_000)
-}
-
-function snapshot(conn: Connection): SessionSnapshot {
-  return { id: conn.id, userId: conn.userId, metadata: conn.metadata, rooms: conn.getRooms() }
 }

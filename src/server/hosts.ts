@@ -71,10 +71,10 @@ export interface ConnectionHostDeps {
 
 /** The one place connections touch membership, which the adapter holds. */
 export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
-  const { options, adapter, reportError } = deps
+  const { options, adapter, reportError, durability } = deps
   const { debug, logger } = options
-
-  const { durability } = deps
+  /** Leaves through `left` when someone listens: the debug log, or a connection's session. */
+  const observed = (conn: Connection) => debug || conn.durable !== undefined
   const left = (conn: Connection, room: string) => {
     if (adapter.roomsOf(conn.id)?.has(room) !== true) return
     adapter.leave(conn.id, room)
@@ -99,11 +99,10 @@ export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
       if (debug)
         debugLog(logger, `roomcast: connection ${conn.id} joined room ${JSON.stringify(room)}`)
     },
-    leave: (conn, room) =>
-      debug || conn.durable !== undefined ? left(conn, room) : adapter.leave(conn.id, room),
+    leave: (conn, room) => (observed(conn) ? left(conn, room) : adapter.leave(conn.id, room)),
     leaveAll: (conn) => {
       for (const room of [...(adapter.roomsOf(conn.id) ?? [])]) {
-        if (debug || conn.durable !== undefined) left(conn, room)
+        if (observed(conn)) left(conn, room)
         else adapter.leave(conn.id, room)
       }
     },
