@@ -20,6 +20,7 @@ import { BusPublisher } from './publisher.js'
 import { RecentIds } from './recent-ids.js'
 import { PendingRequests } from './requests.js'
 import type { ClusterStore, DurableStore, KeptRoom } from './store.js'
+import { storedBroadcast } from './stored-broadcast.js'
 import type { Transport, TransportStatus } from './transport.js'
 import type {
   AdapterHealth,
@@ -191,34 +192,27 @@ export class ClusterAdapter extends MemoryAdapter {
     payload: Payload,
     kept: readonly KeptRoom[],
   ): number {
-    const limits = this.host.offlineQueue
-    const offline =
-      limits === undefined
-        ? []
-        : (target.users ?? []).map((userId) => ({ userId, channel: this.#channels.user(userId) }))
-    const queuedChannels = new Set(offline.map(({ channel }) => channel))
-    // With history, local ids too: their echo is how this node delivers to them.
-    const echoed = kept.length > 0
-    const channels = this.#channels
-      .forTarget(target, echoed ? undefined : this.#isLocal)
-      .filter((channel) => !queuedChannels.has(channel))
-    const message = encode({
-      kind: 'broadcast',
-      origin: this.#nodeId,
-      id: this.#nextMessageId++,
-      multi: channels.length + offline.length > 1,
+    const stored = storedBroadcast({
+      channels: this.#channels,
       target,
-      binary: payload.binary,
-      data: payload.data,
+      payload,
+      kept,
+      queue: this.host.offlineQueue,
+      isLocal: this.#isLocal,
+      message: (multi) => this.#encodeBroadcast(target, payload, multi),
     })
-    const { data, binary } = payload
-    const except = target.except
-    const stored = { kept, data, binary, except, message, channels, offline, queue: limits }
+    const echoed = kept.length > 0
     store.broadcast(stored).catch((error: unknown) => {
       this.#bus.report(AdapterErrorCode.Publish, error)
       if (echoed && this.#closing === undefined) this.deliverLocal(target, payload)
     })
     return echoed ? this.localIds(target).length : this.deliverLocal(target, payload)
+  }
+
+  #encodeBroadcast(target: WireTarget, payload: Payload, multi: boolean): Buffer {
+    const { binary, data } = payload
+    const id = this.#nextMessageId++
+    return encode({ kind: 'broadcast', origin: this.#nodeId, id, multi, target, binary, data })
   }
 
   /**
@@ -228,15 +222,7 @@ export class ClusterAdapter extends MemoryAdapter {
   #publish(target: WireTarget, payload: Payload): void {
     const channels = this.#channels.forTarget(target, this.#isLocal)
     if (channels.length === 0) return
-    const message = encode({
-      kind: 'broadcast',
-      origin: this.#nodeId,
-      id: this.#nextMessageId++,
-      multi: channels.length > 1,
-      target,
-      binary: payload.binary,
-      data: payload.data,
-    })
+    const message = this.#encodeBroadcast(target, payload, channels.length > 1)
     // Published in call order with no await between: the bus keeps per-channel order.
     for (const channel of channels) void this.#bus.post(channel, message)
   }
