@@ -76,7 +76,8 @@ export class NodeRegistry {
   heard(nodeId: string, askIfNew: boolean): void {
     const known = this.#lastSeen.has(nodeId)
     this.#lastSeen.set(nodeId, Date.now())
-    if (known || !askIfNew) return
+    // Not started yet: a hello would carry no origin; start() announces this node to all.
+    if (known || !askIfNew || this.#nodeId === '') return
     void this.#options.bus.post(this.#options.channels.node(nodeId), this.#message('hello'))
   }
 
