@@ -40,6 +40,9 @@ const WHERE: Record<OptionsObject, string> = {
   offlineQueue: '`offlineQueue`',
   join: '`conn.join(room, options)`',
   historyQuery: '`wss.history(room, query)`',
+  jwt: '`jwt()`',
+  auth: "seed 004's `auth` (`{ jwtSecretKey }`)",
+  revoke: '`wss.revoke(target)`',
 }
 
 /** A table cell: pipes would end it. */

@@ -13,6 +13,10 @@ export const CloseCode = {
   MessageTooBig: 1009,
   InternalError: 1011,
   TryAgainLater: 1013,
+  /** The connection's token expired (roomcast's own code, in the application range). */
+  TokenExpired: 4001,
+  /** `wss.revoke()` ended the connection's user or token. */
+  Revoked: 4003,
 } as const
 
 /** RFC 6455 §5.5: a control frame payload is at most 125 bytes, 2 of them the code. */

@@ -29,6 +29,8 @@ export const ErrorCode = {
   Validation: 'ERR_VALIDATION',
   /** A connection sent messages faster than its `rateLimit`. */
   RateLimited: 'ERR_RATE_LIMITED',
+  /** A token was refused (an in-band refresh); why goes to the server's log, never to the client. */
+  Unauthorized: 'ERR_UNAUTHORIZED',
   /** The application refused the request (e.g. `authorizeJoin`). */
   Forbidden: 'ERR_FORBIDDEN',
   /** A handler failed; details stay on the server. */

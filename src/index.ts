@@ -25,6 +25,13 @@ export type {
   WireTarget,
 } from './adapter/types.js'
 export {
+  JwtAuth,
+  type JwtOptions,
+  jwt,
+  type SeedJwtAuth,
+  type TokenSource,
+} from './auth/jwt.js'
+export {
   WebSocketClient,
   type WebSocketClientEvents,
   type WebSocketClientInit,
@@ -137,6 +144,7 @@ export type {
 } from './options/options.js'
 export type { Behaviour } from './routes/behaviour.js'
 export type { RouteConnection, RouteDefinition } from './routes/route-object.js'
+export type { RevokeTarget } from './server/cluster-api.js'
 export {
   type BroadcastExclude,
   createWebSocket,
@@ -146,9 +154,11 @@ export {
 } from './server/server.js'
 export type { WebSocketStats } from './server/stats.js'
 export type {
+  AuthenticatedUser,
   ConnectionEvent,
   ConnectionEvents,
   Identity,
+  JoinOptions,
   Logger,
   Middleware,
   RouteHandler,

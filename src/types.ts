@@ -32,7 +32,6 @@ export interface Identity {
   metadata?: Record<string, unknown>
 }
 
-/** One WebSocket connection, as handlers, middleware and hooks see it. */
 /** Options of `conn.join()`. */
 export interface JoinOptions {
   /**
@@ -40,8 +39,22 @@ export interface JoinOptions {
    * any live message of the room (needs the `history` option). @default 0
    */
   history?: number
+  /**
+   * Asks the server's `authorizeJoin` first; `join()` then returns a promise
+   * of whether the connection joined. @default false
+   */
+  authorize?: boolean
 }
 
+/** Who a token says the connection is (seed 004's `client.user`). */
+export interface AuthenticatedUser {
+  /** The token's `sub`, as a string. */
+  readonly userId: string
+  /** The verified token's claims. */
+  readonly payload: Readonly<Record<string, unknown>>
+}
+
+/** One WebSocket connection, as handlers, middleware and hooks see it. */
 export interface WSConnection {
   /** Random UUID v4, unique per connection. */
   readonly id: string
@@ -66,8 +79,10 @@ export interface WSConnection {
   readonly lastPong: number
   /** Application data attached to the connection; roomcast never reads it. */
   metadata: Record<string, unknown>
-  /** The user `verifyClient` or `authenticate` identified, if any. */
+  /** The user the token, `verifyClient` or `authenticate` identified, if any. */
   readonly userId: string | undefined
+  /** With token `auth`: the token's user and claims, kept current by refreshes. */
+  readonly user: AuthenticatedUser | undefined
   /**
    * `true` when a roomcast client reconnected within `recovery.maxDisconnection`
    * and got its rooms, `userId`, `metadata` and every missed message of its
@@ -118,7 +133,14 @@ export interface WSConnection {
    * @throws {RoomcastError} `ERR_INVALID_ROOM` for an empty or over-256-character name.
    * @throws {MaxRoomsExceededError} past `maxRoomsPerConnection`.
    */
-  join(room: string, options?: JoinOptions): void
+  join(room: string, options?: JoinOptions & { authorize?: false }): void
+  /** Joins only if the server's `authorizeJoin` allows it. @returns whether it joined. */
+  join(room: string, options: JoinOptions & { authorize: true }): Promise<boolean>
+  /**
+   * Whether the server's `authorizeJoin` lets this connection join `room`:
+   * `true` without one, a promise when it is async; a throw is `false`.
+   */
+  mayJoin(room: string): boolean | Promise<boolean>
   leave(room: string): void
   /** Alias of `join()` (seed 002). */
   joinRoom(room: string): void

@@ -200,15 +200,19 @@ describe('public type declarations', () => {
 /** A consumer's code: strict TypeScript using the public API's types. */
 const CONSUMER = `import { createServer } from 'node:http'
 import { createWebSocket, withWebSocket, RoomcastError, MaxRoomsExceededError, ErrorCode,
-  CloseCode, type WSConnection, type WebSocketOptions, type WebSocketStats } from 'roomcast'
-const options: WebSocketOptions = { maxConnections: 2, allowedOrigins: [/x/], onError: (c, e) => c.close(CloseCode.InternalError, e.message) }
+  CloseCode, jwt, type WSConnection, type WebSocketOptions, type WebSocketStats } from 'roomcast'
+const options: WebSocketOptions = { maxConnections: 2, allowedOrigins: [/x/], onError: (c, e) => c.close(CloseCode.InternalError, e.message),
+  auth: jwt({ secret: 's', tokenFrom: ['header:authorization', 'protocol'], map: (p) => ({ role: p.role }) }) }
 const wss = createWebSocket(options)
 wss.on('/x/:id', (conn: WSConnection, request) => {
   conn.join(conn.params.id ?? 'none')
   conn.on('message', (m: string | Buffer) => { conn.broadcast('r', m) })
   const ok: boolean = conn.send(request.url ?? '')
-  void ok
+  const role: unknown = conn.user?.payload.role
+  void conn.join('vip', { authorize: true }).then((joined: boolean) => joined)
+  void [ok, role]
 })
+void wss.revoke({ userId: 'u', jti: 'j' }).then((reply) => reply.value + 1)
 const stats: WebSocketStats = wss.getStats()
 const code: string = new MaxRoomsExceededError('r', 1).code
 const isBase: boolean = new RoomcastError(ErrorCode.InvalidRoom, 'x') instanceof Error
@@ -223,6 +227,8 @@ function typecheckConsumer(dir: string): Promise<{ code: number; output: string 
   mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true })
   cpSync(join(root, 'dist'), join(packageDir, 'dist'), { recursive: true })
   cpSync(join(root, 'package.json'), join(packageDir, 'package.json'))
+  // jose is a dependency that ships its own types: npm installs it beside roomcast.
+  symlinkSync(join(root, 'node_modules', 'jose'), join(dir, 'node_modules', 'jose'))
   symlinkSync(
     join(root, 'node_modules', '@types', 'node'),
     join(dir, 'node_modules', '@types', 'node'),

@@ -210,6 +210,8 @@ export class MemoryAdapter implements Adapter {
         for (const id of ids) host.disconnect(id, query.code, query.reason)
         return ids.length
       }
+      case 'revoke':
+        return host.revoke(query.userId, query.jti, query.until)
     }
   }
 

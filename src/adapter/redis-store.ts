@@ -192,6 +192,14 @@ export class RedisStore implements ClusterStore {
     return items.map(toQueued).filter((message) => message.time >= since)
   }
 
+  async revoke(jti: string, ttl: number): Promise<void> {
+    await this.#client.set(this.#revoked(jti), '1', { PX: Math.max(1, ttl) })
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    return (await this.#client.exists(this.#revoked(jti))) === 1
+  }
+
   #stream(room: string): string {
     return `${this.#prefix}:history:${room}`
   }
@@ -202,6 +210,10 @@ export class RedisStore implements ClusterStore {
 
   #session(sessionId: string): string {
     return `${this.#prefix}:session:${sessionId}`
+  }
+
+  #revoked(jti: string): string {
+    return `${this.#prefix}:revoked:${jti}`
   }
 
   #queue(userId: string): string {

@@ -76,6 +76,12 @@ export interface DurableStore {
   deleteSession(sessionId: string): Promise<void>
   /** Removes and returns a user's queued messages, oldest first, none older than `ttl` ms. */
   takeQueued(userId: string, ttl: number): Promise<QueuedMessage[]>
+  /**
+   * Shared stores only: remembers a revoked token id for `ttl` ms, so nodes
+   * that start later refuse it too (every live node also keeps it in process).
+   */
+  revoke?(jti: string, ttl: number): Promise<void>
+  isRevoked?(jti: string): Promise<boolean>
 }
 
 /** Limits of the offline queue. */

@@ -38,6 +38,7 @@ export type ClusterQuery =
   | { kind: 'join'; target: WireTarget; rooms: string[] }
   | { kind: 'leave'; target: WireTarget; rooms: string[] }
   | { kind: 'disconnect'; target: WireTarget; code: number; reason: string }
+  | { kind: 'revoke'; userId: string | undefined; jti: string | undefined; until: number }
 
 /** What each query kind answers, per node. */
 export interface ClusterAnswers {
@@ -47,6 +48,8 @@ export interface ClusterAnswers {
   join: number
   leave: number
   disconnect: number
+  /** Connections closed, and the latest expiry (ms; 0 when none) of the token id held there. */
+  revoke: [closed: number, expiry: number]
 }
 
 /** A node that failed to answer: it timed out, left, or sent an error. */
@@ -108,6 +111,12 @@ export interface AdapterHost {
   join(id: string, room: string): void
   leave(id: string, room: string): void
   disconnect(id: string, code: number, reason: string): void
+  /**
+   * Closes the user's connections and those holding token id `jti` (4003),
+   * and refuses `jti` until `until` (ms since the epoch). @returns how many
+   * closed, and the latest expiry (ms; 0 when none) of `jti` among them.
+   */
+  revoke(userId: string | undefined, jti: string | undefined, until: number): [number, number]
   /** A custom cross-node message arrived (`wss.publish`). */
   message(channel: string, message: unknown): void
   presence(event: PresenceEvent): void

@@ -263,6 +263,12 @@ function isQuery(value: unknown): value is ClusterQuery {
       return isTarget(value.target) && isStrings(value.rooms)
     case 'disconnect':
       return isTarget(value.target) && isCount(value.code) && isString(value.reason)
+    case 'revoke':
+      return (
+        (value.userId === undefined || isString(value.userId)) &&
+        (value.jti === undefined || isString(value.jti)) &&
+        isCount(value.until)
+      )
     default:
       return false
   }

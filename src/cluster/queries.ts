@@ -102,6 +102,8 @@ function merge<T>(
 }
 
 const sum = (a: number, b: number) => a + b
+const isRevoked = (value: unknown): value is [number, number] =>
+  Array.isArray(value) && value.length === 2 && isCount(value[0]) && isCount(value[1])
 
 export class ClusterQueries {
   readonly #adapter: Adapter
@@ -155,6 +157,16 @@ export class ClusterQueries {
     }
     const query = { kind: 'disconnect', target: wireTarget(target, true), code, reason } as const
     return merge(await this.#request(query), isCount, 0, sum)
+  }
+
+  /** @returns connections closed, and the latest expiry (ms, 0 for none) of `jti` anywhere. */
+  async revoke(
+    userId: string | undefined,
+    jti: string | undefined,
+    until: number,
+  ): Promise<ClusterReply<[closed: number, expiry: number]>> {
+    const result = await this.#request({ kind: 'revoke', userId, jti, until })
+    return merge(result, isRevoked, [0, 0], (a, b) => [a[0] + b[0], Math.max(a[1], b[1])])
   }
 
   #request<K extends ClusterQuery['kind']>(

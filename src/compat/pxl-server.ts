@@ -9,11 +9,14 @@ import { WebSocketRedisSubscriberEvent } from './pxl-events.js'
 
 /** Who a client is, from its connection's identity. */
 export interface PxlUser {
-  /** `conn.userId`, as `verifyClient` or a route's `authenticate` set it. */
+  /** `conn.userId`: the token's `sub`, or what `verifyClient` or `authenticate` set. */
   readonly userId: string
-  /** The connection's `metadata` (the object itself, not a copy). */
-  readonly payload: Record<string, unknown>
-  /** Seed 004 reads other claims here (`user.email`); roomcast sets none. */
+  /**
+   * With token `auth`, the token's claims (seed 004's `user.payload.role`);
+   * otherwise the connection's `metadata` (the object itself, not a copy).
+   */
+  readonly payload: Readonly<Record<string, unknown>>
+  /** The token's claims are here too, as seed 004 reads them (`user.email`). */
   readonly [claim: string]: unknown
 }
 
@@ -121,9 +124,7 @@ class Face implements PxlServer {
         const { clientId } = options<{ clientId: unknown }>(query, 'getClient', '{ clientId }')
         const conn = typeof clientId === 'string' ? server.getConnection(clientId) : undefined
         if (conn === undefined) return undefined
-        const { userId } = conn
-        const user = userId === undefined ? undefined : { userId, payload: conn.metadata }
-        return { ws: conn, user }
+        return { ws: conn, user: pxlUser(conn) }
       },
       updateClient: (update) => {
         const { clientId, key, data } = options<{ clientId: unknown; key: unknown; data: unknown }>(
@@ -234,4 +235,10 @@ export function pxlServer(server: RoomcastServer): PxlServer {
 /** Whether `value` is a face `pxlServer()` made. */
 export function isPxlServer(value: unknown): value is PxlServer {
   return value instanceof Face
+}
+
+function pxlUser(conn: WSConnection): PxlUser | undefined {
+  const { user, userId } = conn
+  if (user !== undefined) return { ...user.payload, userId: user.userId, payload: user.payload }
+  return userId === undefined ? undefined : { userId, payload: conn.metadata }
 }

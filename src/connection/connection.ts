@@ -2,8 +2,9 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
+import type { TokenGrant } from '../auth/index.js'
 import { CloseCode, isSendableCloseCode, truncateCloseReason } from '../close-codes.js'
-import { ErrorCode, RoomcastError } from '../errors.js'
+import { ErrorCode, RoomcastError, toError } from '../errors.js'
 import type { BatchedSocket } from '../fanout/index.js'
 import {
   allRoomsBroadcast,
@@ -16,12 +17,14 @@ import {
   toJsonPayload,
   toPayload,
 } from '../fanout/index.js'
+import { isThenable } from '../hooks.js'
 import { errorReply, TokenBucket } from '../message/index.js'
 import { assertKnownKeys, count, keySet } from '../options/index.js'
 import type { DurableLink } from '../recovery/index.js'
 import { assertRoomName } from '../rooms.js'
 import type { LivenessPolicy, SweepTarget } from '../server/index.js'
 import type {
+  AuthenticatedUser,
   ConnectionEvent,
   ConnectionEvents,
   JoinOptions,
@@ -34,7 +37,7 @@ import { SendStatus } from './send-status.js'
 import { type HeldEvent, queueOverflow, StartupQueue } from './startup-queue.js'
 import { rawSocketOf, serverWindowBitsOf } from './ws-internals.js'
 
-const JOIN_KEYS = keySet<JoinOptions>({ history: true })
+const JOIN_KEYS = keySet<JoinOptions>({ history: true, authorize: true })
 
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
 const OPEN = 1
@@ -55,6 +58,8 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
    * plain client that never caught up, which so pays nothing for either.
    */
   durable: DurableLink | undefined
+  /** The token it was opened with, or refreshed to; absent without token authentication. */
+  grant: TokenGrant | undefined
   readonly openedAt = Date.now()
   lastPong = this.openedAt
   /** Time of the last message; kept only when the route has an inactivity limit. */
@@ -143,6 +148,11 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
 
   set metadata(value: Record<string, unknown>) {
     this.#metadata = value
+  }
+
+  get user(): AuthenticatedUser | undefined {
+    const token = this.grant?.token
+    return token && { userId: token.userId, payload: token.payload }
   }
 
   get isOpen(): boolean {
@@ -317,14 +327,38 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   }
 
   /** Joining after the connection closed does nothing: its rooms are already gone. */
-  join(room: string, options?: JoinOptions): void {
+  join(room: string, options: JoinOptions & { authorize: true }): Promise<boolean>
+  join(room: string, options?: JoinOptions): void
+  join(room: string, options?: JoinOptions): Promise<boolean> | undefined {
     assertRoomName(room)
     let history: number | undefined
     if (options !== undefined) {
       assertKnownKeys(options, JOIN_KEYS, { object: 'join', scope: 'join()' })
       history = count('join.history', options.history, {}, 0)
+      if (options.authorize === true) return this.#authorizedJoin(room, history)
     }
     if (this.#roomsAtClose === undefined) this.#host.join(this, room, history)
+  }
+
+  mayJoin(room: string): boolean | Promise<boolean> {
+    const refused = (error: unknown) => {
+      this.#host.reportError(this, toError(error))
+      return false
+    }
+    try {
+      const allowed = this.#host.mayJoin(this, room)
+      return isThenable(allowed)
+        ? Promise.resolve(allowed).then((granted) => granted === true, refused)
+        : allowed === true
+    } catch (error) {
+      return refused(error)
+    }
+  }
+
+  async #authorizedJoin(room: string, history: number | undefined): Promise<boolean> {
+    if (!(await this.mayJoin(room)) || this.#roomsAtClose !== undefined) return false
+    this.#host.join(this, room, history)
+    return true
   }
 
   leave(room: string): void {
@@ -397,6 +431,14 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
       }
     }
     const message = isBinary ? data : data.toString()
+    // Token refreshes are the server's business, whatever the route does with messages.
+    if (
+      !isBinary &&
+      this.#settings.auth !== undefined &&
+      this.#host.refresh(this, message as string)
+    ) {
+      return
+    }
     if (!this.#startup.holding) {
       this.#emit('message', [message, isBinary])
       return

@@ -1,5 +1,6 @@
 /** What a connection is given: the server it reports to, its route's settings, who it belongs to. */
 
+import type { JwtAuth, VerifiedToken } from '../auth/index.js'
 import type { BroadcastTarget, Payload, WriteBatch } from '../fanout/index.js'
 import type {
   BackpressurePolicy,
@@ -27,6 +28,10 @@ export interface ConnectionHost {
   roomsOf(conn: Connection): Iterable<string>
   fanOut(target: BroadcastTarget<WSConnection>, payload: Payload): number
   reportError(conn: Connection, error: Error): void
+  /** A text message that is an in-band token refresh: answered, and not delivered. */
+  refresh(conn: Connection, text: string): boolean
+  /** The server's `authorizeJoin`, or `true` without one. */
+  mayJoin(conn: Connection, room: string): boolean | Promise<boolean>
   connectionClosed(conn: Connection, code: number, reason: string): void
 }
 
@@ -39,6 +44,8 @@ export interface ConnectionSettings {
   readonly rateLimit: ResolvedRateLimit | undefined
   /** Seed 002's contract for route objects: `send()` sends plain objects and arrays as JSON. */
   readonly sendsValuesAsJson: boolean
+  /** The route's token authentication; with it, refresh requests are taken from the messages. */
+  readonly auth: JwtAuth | undefined
 }
 
 /** Where the upgrade request was routed, and who it belongs to. */
@@ -49,6 +56,8 @@ export interface ConnectionRoute {
   search: string
   settings: ConnectionSettings
   identity: Identity | undefined
+  /** The verified token the handshake carried, with `auth`. */
+  token?: VerifiedToken | undefined
   /** A roomcast client's handshake: its session to resume and its positions. */
   hello?: ClientHello | undefined
   /** The session it resumes, found and authorized during the handshake. */

@@ -18,6 +18,8 @@ export interface ControllerConnection {
   join(room: string): void
   leave(room: string): void
   getRooms(): string[]
+  /** The server's `authorizeJoin` (roomcast connections have it). */
+  mayJoin?(room: string): boolean | PromiseLike<boolean>
 }
 
 /** Third argument of every action handler. */

@@ -91,7 +91,22 @@ export function systemController<
   if (typeof clientCanJoinMultipleRooms !== 'boolean') {
     throw new TypeError('systemController: clientCanJoinMultipleRooms must be a boolean')
   }
-  const enter = (conn: Conn, room: string): RoomReply | undefined => {
+  const enter = (
+    conn: Conn,
+    room: string,
+  ): RoomReply | Promise<RoomReply | undefined> | undefined => {
+    // The server's authorizeJoin guards every way in; this controller's own ran first.
+    const granted = conn.mayJoin?.(room) ?? true
+    if (!isThenable(granted)) {
+      if (!granted) throw forbidden(undefined)
+      return join(conn, room)
+    }
+    return Promise.resolve(granted).then((allowed) => {
+      if (!allowed) throw forbidden(undefined)
+      return join(conn, room)
+    })
+  }
+  const join = (conn: Conn, room: string): RoomReply | undefined => {
     // An async authorizeJoin may finish after the client left: joining then would be pointless.
     if (!conn.isOpen) return undefined
     if (!clientCanJoinMultipleRooms) {

@@ -1,6 +1,6 @@
 /** Option types, defaults and the one checker. */
 
-export { count, duration } from './checks.js'
+export { count, duration, invalid } from './checks.js'
 export { type PerMessageDeflateOptions, resolveCompression } from './compression.js'
 export { resolveHistory } from './durability.js'
 export { assertKnownKeys, type KeyContext, keySet, nearMiss } from './known-keys.js'

@@ -1,6 +1,7 @@
 /** createWebSocket() options: types with their defaults, and the one place they are checked. */
 import type { IncomingMessage } from 'node:http'
 import type { Adapter } from '../adapter/index.js'
+import { type JwtAuth, resolveAuth, type SeedJwtAuth } from '../auth/jwt.js'
 import { ErrorCode, RoomcastError } from '../errors.js'
 import type { Identity, Logger, WSConnection } from '../types.js'
 import { count, duration, invalid, MAX_TIMER_DELAY } from './checks.js'
@@ -88,6 +89,18 @@ export interface WebSocketOptions {
    * `conn.userId` and the start of `conn.metadata`.
    */
   verifyClient?: (request: IncomingMessage) => AuthResult | Promise<AuthResult>
+  /**
+   * Token authentication for the connection's whole life: `jwt({ … })`, or
+   * seed 004's `{ jwtSecretKey }` (HS256 from `?token=`, checked when
+   * given). A refused token is HTTP 401; `verifyClient` runs after it.
+   */
+  auth?: JwtAuth | SeedJwtAuth
+  /**
+   * Whether `conn` may join `room`, for every way in: `system.joinRoom`,
+   * recovery restores, and `conn.join(room, { authorize: true })`. `false`
+   * or a throw refuses. @default every room is allowed
+   */
+  authorizeJoin?: (conn: WSConnection, room: string) => boolean | Promise<boolean>
   /** Bound on an async `verifyClient` (ms); past it the handshake gets HTTP 503. @default 10000 */
   handshakeTimeout?: number
   /** Bytes of client messages held (at least 1) while middleware and the handler run; past it, close 1008. @default 1048576 */
@@ -158,6 +171,8 @@ export interface ResolvedOptions {
   deflateThreshold: number
   subprotocols: string[]
   verifyClient: WebSocketOptions['verifyClient']
+  auth: JwtAuth | undefined
+  authorizeJoin: WebSocketOptions['authorizeJoin']
   handshakeTimeout: number
   maxQueuedBytes: number
   closeTimeout: number
@@ -214,6 +229,8 @@ const WEBSOCKET_OPTION_KEYS = keySet<WebSocketOptions>({
   compression: true,
   subprotocols: true,
   verifyClient: true,
+  auth: true,
+  authorizeJoin: true,
   handshakeTimeout: true,
   maxQueuedBytes: true,
   closeTimeout: true,
@@ -341,6 +358,8 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
     ...resolveCompression(options),
     subprotocols: stringList(options.subprotocols, 'subprotocols', []),
     verifyClient: optionalFunction(options, 'verifyClient'),
+    auth: resolveAuth(options.auth, 'auth'),
+    authorizeJoin: optionalFunction(options, 'authorizeJoin'),
     handshakeTimeout: option('handshakeTimeout', options.handshakeTimeout, {
       min: 1,
       max: MAX_TIMER_DELAY,

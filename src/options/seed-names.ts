@@ -32,6 +32,9 @@ export type OptionsObject =
   | 'offlineQueue'
   | 'join'
   | 'historyQuery'
+  | 'jwt'
+  | 'auth'
+  | 'revoke'
 
 /** The seed systems other than seed 000 (whose names are roomcast's own). */
 export const SEED_SYSTEMS = {
@@ -219,7 +222,8 @@ export const SEED_NAMES: readonly SeedName[] = [
     seed: '004',
     name: 'auth',
     in: 'createWebSocket',
-    instead: 'use `verifyClient` to check the token during the handshake',
+    use: 'auth',
+    note: '`{ jwtSecretKey }` as written (HS256, `?token=`, checked when given), or `jwt({ … })`',
   },
   {
     seed: '004',

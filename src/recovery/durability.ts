@@ -250,6 +250,14 @@ export class Durability {
     announce: (recovered: boolean) => void,
   ): Promise<void> {
     const seeded = conn.metadata
+    // Every way into a room passes authorizeJoin: one room refused and nothing is restored.
+    if (this.#deps.options.authorizeJoin !== undefined) {
+      const allowed = await Promise.all(session.rooms.map((room) => conn.mayJoin(room)))
+      if (allowed.includes(false)) {
+        announce(false)
+        return
+      }
+    }
     const kept = session.rooms.filter((room) => this.#rules.of(room) !== undefined)
     const others = session.rooms.filter((room) => this.#rules.of(room) === undefined)
     const wanted = new Map<string, readonly [number, string]>()

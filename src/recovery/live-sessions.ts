@@ -9,8 +9,11 @@ import type { Connection } from '../connection/index.js'
 import { toError } from '../errors.js'
 import type { ResolvedRecovery, SessionSnapshot } from '../options/index.js'
 
-/** Closes a client can come back from: the network, a restart, an overload. */
-const TRANSIENT_CLOSES = new Set([1001, 1005, 1006, 1011, 1012, 1013, 1014])
+/**
+ * Closes a client can come back from: the network, a restart, an overload,
+ * and an expired token (4001), which a fresh token of the same user resumes.
+ */
+const TRANSIENT_CLOSES = new Set([1001, 1005, 1006, 1011, 1012, 1013, 1014, 4001])
 
 export function snapshot(conn: Connection): SessionSnapshot {
   return { id: conn.id, userId: conn.userId, metadata: conn.metadata, rooms: conn.getRooms() }

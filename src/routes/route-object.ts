@@ -1,5 +1,6 @@
 /** Seed 002's declarative route objects: handlers and per-route options in one value. */
 import type { IncomingMessage } from 'node:http'
+import type { JwtAuth, SeedJwtAuth } from '../auth/index.js'
 import type { SendStatus } from '../connection/index.js'
 import { invokeHook } from '../hooks.js'
 import type { ResponseRule } from '../message/index.js'
@@ -56,6 +57,8 @@ export interface RouteDefinition<In = unknown> {
   defaultRoom?: string
   /** Runs after `verifyClient`: `false`, a throw or a rejection is HTTP 401; an object is an identity. */
   authenticate?: (request: IncomingMessage) => AuthResult | Promise<AuthResult>
+  /** Token authentication for this route instead of the server's `auth`; `false` for none. */
+  auth?: JwtAuth | SeedJwtAuth | false
   /** Ping this often (ms); terminated after 3 consecutive missed pongs. Replaces the server's heartbeat. */
   heartbeat?: number
   /** Close (1001) after this long (ms) without a message from the client. */
@@ -98,6 +101,7 @@ const ROUTE_KEYS = keySet<RouteDefinition>({
   transformRawData: true,
   defaultRoom: true,
   authenticate: true,
+  auth: true,
   heartbeat: true,
   inactivityTimeout: true,
   maxLifetime: true,

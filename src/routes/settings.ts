@@ -1,4 +1,5 @@
 /** Per-route settings: what a route object changes from the server's options, resolved once. */
+import { resolveAuth } from '../auth/index.js'
 import type { ConnectionSettings } from '../connection/index.js'
 import type { ResolvedOptions } from '../options/index.js'
 import {
@@ -41,6 +42,7 @@ export function serverSettings(options: ResolvedOptions): {
       },
       rateLimit: options.rateLimit,
       sendsValuesAsJson: false,
+      auth: options.auth,
     },
     ws: {
       maxPayload: options.maxPayload,
@@ -99,6 +101,10 @@ export function routeSettings(
         ? server.settings.rateLimit
         : resolveRateLimit(def.rateLimit, `route ${def.pattern}`),
     sendsValuesAsJson: true,
+    auth:
+      def.auth === undefined
+        ? server.settings.auth
+        : resolveAuth(def.auth, `route ${def.pattern}: auth`),
   }
   const ownWs =
     def.maxPayload !== undefined ||

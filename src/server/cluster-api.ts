@@ -1,10 +1,26 @@
 /** Who is connected where: local reads, cluster-wide queries and actions, presence, custom messages. */
 import type { Adapter, ConnectionInfo, PresenceEntry } from '../adapter/index.js'
+import { DEFAULT_REVOCATION_TTL } from '../auth/index.js'
 import { ClusterQueries, type ClusterReply, type ClusterTarget } from '../cluster/index.js'
 import { WebSocketRedisSubscriberEvent } from '../compat/index.js'
+import { assertKnownKeys, keySet } from '../options/index.js'
 import { assertRoomName } from '../rooms.js'
 import type { WSConnection } from '../types.js'
 import { BroadcastApi } from './broadcast-api.js'
+
+/** What `wss.revoke()` ends: a user's connections, a token's, or both. */
+export interface RevokeTarget {
+  userId?: string
+  /** A token id (`jti`): connections holding it close, and it is refused until it expires. */
+  jti?: string
+  /**
+   * The token's `exp` (seconds), to refuse the id exactly that long. @default
+   * the latest `exp` among the connections holding it anywhere, else 24 hours
+   */
+  exp?: number
+}
+
+const REVOKE_KEYS = keySet<RevokeTarget>({ userId: true, jti: true, exp: true })
 
 /**
  * Reads of this node's connections and rooms, and cluster-wide reads and
@@ -117,6 +133,48 @@ export abstract class ClusterApi extends BroadcastApi {
   /** Closes every connection of a user, on every node. */
   disconnectUser(userId: string, code?: number, reason?: string): Promise<ClusterReply<number>> {
     return this.disconnect({ users: [userId] }, code, reason)
+  }
+
+  /**
+   * Closes every connection of `userId`, and every one holding token id
+   * `jti`, anywhere in the cluster with 4003 `Revoked`; a revoked `jti` is
+   * refused at later handshakes and refreshes until the token expires (kept
+   * in Redis with the Redis adapter, so nodes started later refuse it too).
+   * @returns how many connections closed, per the cluster's answers.
+   * @throws {TypeError} without `userId` or `jti`, or for a malformed one.
+   */
+  async revoke(target: RevokeTarget): Promise<ClusterReply<number>> {
+    if (typeof target !== 'object' || target === null) {
+      throw new TypeError('revoke() takes { userId?, jti?, exp? }')
+    }
+    assertKnownKeys(target, REVOKE_KEYS, { object: 'revoke', scope: 'revoke()' })
+    const { userId, jti, exp } = target
+    for (const [name, value] of [
+      ['userId', userId],
+      ['jti', jti],
+    ] as const) {
+      if (value !== undefined && (typeof value !== 'string' || value === '')) {
+        throw new TypeError(`revoke(): ${name} must be a non-empty string`)
+      }
+    }
+    if (userId === undefined && jti === undefined) {
+      throw new TypeError('revoke() needs a userId, a jti, or both')
+    }
+    if (exp !== undefined && !Number.isFinite(exp)) {
+      throw new TypeError('revoke(): exp must be a number of seconds since the epoch')
+    }
+    const now = Date.now()
+    // Refusing an id past its token's expiry costs nothing: the token is refused anyway then.
+    const until =
+      jti === undefined ? now : exp !== undefined ? Math.ceil(exp * 1000) : now + DEFAULT_REVOCATION_TTL
+    const reply = await this.#cluster.revoke(userId, jti, until)
+    const [closed, expiry] = reply.value
+    const store = this.#adapter.store
+    const keep = exp !== undefined || expiry === 0 ? until : expiry
+    if (jti !== undefined && keep > now && store?.revoke !== undefined) {
+      await store.revoke(jti, keep - now)
+    }
+    return { ...reply, value: closed }
   }
 
   /** Who is in a room, cluster-wide: users, each with their connection count per node. */

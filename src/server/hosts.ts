@@ -3,6 +3,7 @@
  * facts by connection id) and to its connections (membership, fan-out, close).
  */
 import type { Adapter, AdapterHost, PresenceEvent } from '../adapter/index.js'
+import { answerRefresh, readRefresh, type TokenLifetimes } from '../auth/index.js'
 import type { Connection, ConnectionHost } from '../connection/index.js'
 import { MaxRoomsExceededError } from '../errors.js'
 import type { BroadcastTarget, Payload } from '../fanout/index.js'
@@ -20,6 +21,7 @@ export interface AdapterHostDeps {
   keptRooms: AdapterHost['keptRooms']
   offlineQueue: AdapterHost['offlineQueue']
   connections: ReadonlyMap<string, Connection>
+  revoke: AdapterHost['revoke']
   message(channel: string, message: unknown): void
   presence(event: PresenceEvent): void
   error(error: Error): void
@@ -48,6 +50,7 @@ export function createAdapterHost(deps: AdapterHostDeps): AdapterHost {
     join: (id, room) => connections.get(id)?.join(room),
     leave: (id, room) => connections.get(id)?.leave(room),
     disconnect: (id, code, reason) => connections.get(id)?.close(code, reason),
+    revoke: deps.revoke,
     message: deps.message,
     presence: deps.presence,
     error: deps.error,
@@ -67,11 +70,12 @@ export interface ConnectionHostDeps {
   /** Last thing on close, after `onClose`. */
   closed(): void
   durability: Durability
+  lifetimes: TokenLifetimes<Connection>
 }
 
 /** The one place connections touch membership, which the adapter holds. */
 export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
-  const { options, adapter, reportError, durability } = deps
+  const { options, adapter, reportError, durability, lifetimes } = deps
   const { debug, logger } = options
   /** Leaves through `left` when someone listens: the debug log, or a connection's session. */
   const observed = (conn: Connection) => debug || conn.durable !== undefined
@@ -109,9 +113,19 @@ export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
     roomsOf: (conn) => adapter.roomsOf(conn.id) ?? [],
     fanOut: deps.fanOut,
     reportError,
+    refresh: (conn, text) => {
+      const request = readRefresh(text)
+      if (request === undefined) return false
+      answerRefresh(lifetimes, conn, request, (refused, reason) => {
+        if (debug) debugLog(logger, `roomcast: token refresh refused for ${refused.id}: ${reason}`)
+      })
+      return true
+    },
+    mayJoin: (conn, room) => options.authorizeJoin?.(conn, room) ?? true,
     connectionClosed: (conn, code, reason) => {
       if (debug) logClose(logger, conn, code, reason, adapter.roomsOf(conn.id))
       deps.forget(conn)
+      if (conn.grant !== undefined) lifetimes.closed(conn)
       if (conn.durable !== undefined) durability.closed(conn, code)
       adapter.removeConnection(conn.id, conn.userId)
       if (options.logInactivity && conn.closeSent?.reason === InactivityClose.reason) {

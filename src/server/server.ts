@@ -5,6 +5,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Adapter, HistoryQuery } from '../adapter/index.js'
 import { MemoryAdapter } from '../adapter/index.js'
+import { DEADLINE_RESOLUTION, TokenLifetimes } from '../auth/index.js'
 import { CloseCode } from '../close-codes.js'
 import type { SubscriberDefinition, SubscriberOptions } from '../cluster/index.js'
 import type { ServerSubscriberExtra } from '../compat/index.js'
@@ -78,6 +79,7 @@ export class RoomcastServer extends ClusterApi {
   readonly #host: ConnectionHost
   readonly #upgrade: UpgradePipeline
   readonly #durability: Durability
+  readonly #lifetimes: TokenLifetimes<Connection>
   #closing: Promise<void> | undefined
 
   constructor(options: WebSocketOptions = {}) {
@@ -88,6 +90,14 @@ export class RoomcastServer extends ClusterApi {
     this.#connections = connections
     this.#adapter = adapter
     this.#options = resolved
+    this.#lifetimes = new TokenLifetimes<Connection>({
+      store: () => adapter.store,
+      userConnections: (userId) =>
+        [...(adapter.userConnections(userId) ?? [])].flatMap((id) => connections.get(id) ?? []),
+      connections: () => connections.values(),
+      failed: (conn, error) =>
+        conn === undefined ? this.#adapterError(error) : this.#reportError(conn, error),
+    })
     this.#wsServers = new WsServers(
       (status) => this.#stats.rejected(status),
       resolved.debug ? resolved.logger : undefined,
@@ -104,6 +114,7 @@ export class RoomcastServer extends ClusterApi {
     this.#sweep = createSweep(() => this.#connections.values())
     this.#sweep.require(periodFor(this.#defaults.settings.liveness))
     this.#sweep.require(resolved.inactivityCheckInterval)
+    if (resolved.auth !== undefined) this.#tickDeadlines()
     this.#reportError = createErrorReporter(resolved)
     this.#subscribers = new ServerSubscribers(resolved.logger)
     const durability = new Durability({
@@ -115,6 +126,7 @@ export class RoomcastServer extends ClusterApi {
     this.#durability = durability
     this.#host = createConnectionHost({
       durability,
+      lifetimes: this.#lifetimes,
       options: resolved,
       adapter: this.#adapter,
       stats: this.#stats,
@@ -144,6 +156,7 @@ export class RoomcastServer extends ClusterApi {
           },
           offlineQueue: resolved.offlineQueue,
           connections: this.#connections,
+          revoke: (userId, jti, until) => this.#lifetimes.revoke(userId, jti, until),
           message: (channel, message) => this.#customMessage(channel, message),
           presence: (event) =>
             this.#events.emit('presence', [event], (error) => this.#adapterError(error)),
@@ -157,9 +170,14 @@ export class RoomcastServer extends ClusterApi {
       route: (segments) => this.#routes.match(segments) ?? this.#paths.match(segments),
       connectionCount: () => this.#connections.size,
       rejected: (status) => this.#stats.rejected(status),
+      admit: (auth, request, search) => this.#lifetimes.admit(auth, request, search),
       resume: resolved.recovery === undefined ? undefined : (target) => durability.resume(target),
       accept: (socket, request, target) => {
         const conn = new Connection(this.#host, socket, request, target)
+        const auth = target.entry.settings.auth
+        if (auth !== undefined && target.token !== undefined) {
+          this.#lifetimes.opened(conn, auth, target.token)
+        }
         this.#connections.set(conn.id, conn)
         this.#adapter.addConnection(conn.id, conn.userId)
         if (this.#messages.active && !target.entry.routeObject) {
@@ -246,6 +264,7 @@ export class RoomcastServer extends ClusterApi {
     }
     this.#routes.add(def.pattern, entry)
     this.#sweep.require(periodFor(settings.liveness))
+    if (settings.auth !== undefined) this.#tickDeadlines()
     return this
   }
 
@@ -411,6 +430,11 @@ export class RoomcastServer extends ClusterApi {
       return conn !== undefined && filter(conn)
     }
     return this.#adapter.broadcast(target, payload, accept)
+  }
+
+  /** Token deadlines ride on the sweep timer, ticking finer than its heartbeat walk. */
+  #tickDeadlines(): void {
+    this.#sweep.onTick(DEADLINE_RESOLUTION, (now) => this.#lifetimes.tick(now))
   }
 
   #adapterError(error: Error): void {

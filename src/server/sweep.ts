@@ -1,6 +1,7 @@
 /**
  * The server's one sweep timer: heartbeat pings, silent-client termination,
- * inactivity and lifetime limits. Never a timer per connection.
+ * inactivity and lifetime limits, and deadlines kept by time (token expiry).
+ * Never a timer per connection.
  */
 import { CloseCode } from '../close-codes.js'
 
@@ -35,6 +36,11 @@ export interface SweepTarget {
 export interface Sweep {
   /** Makes the sweep run at least every `period` ms (a route with a shorter limit lowers it). */
   require(period: number): void
+  /**
+   * Calls `tick(now)` every `resolution` ms as well, on the same timer; the
+   * walk over connections still runs only once per sweep period.
+   */
+  onTick(resolution: number, tick: (now: number) => void): void
   start(): void
   stop(): void
 }
@@ -90,11 +96,21 @@ export function createSweep(targets: () => Iterable<SweepTarget>): Sweep {
   let timer: NodeJS.Timeout | undefined
   let period = 0
   let lastSweep = 0
+  let tick: ((now: number) => void) | undefined
+  let resolution = 0
+  /** The timer's interval: the sweep period, or the tick resolution when finer. */
+  const interval = () =>
+    period === 0 ? resolution : resolution === 0 ? period : Math.min(period, resolution)
   const sweep = (): void => {
     if (timer === undefined) return
     const now = Date.now()
+    tick?.(now)
+    if (period === 0) return
+    // Ticking finer than the period: walk once the period has (nearly) passed.
+    const elapsed = now - lastSweep
+    if (elapsed + interval() / 2 < period) return
     // A sweep more than a period late means our own event loop was blocked.
-    const onTime = now - lastSweep <= 2 * period
+    const onTime = elapsed <= 2 * period
     lastSweep = now
     for (const target of targets()) sweepOne(target, now, period, onTime)
   }
@@ -102,19 +118,27 @@ export function createSweep(targets: () => Iterable<SweepTarget>): Sweep {
     lastSweep = Date.now()
     // The timers phase runs before I/O: sweep after the poll phase, so pongs and messages
     // that reached the kernel while the event loop was busy are read before anyone is judged.
-    timer = setInterval(() => setImmediate(sweep), period)
+    timer = setInterval(() => setImmediate(sweep), interval())
     timer.unref()
+  }
+  const rearm = (): void => {
+    if (timer === undefined) return
+    clearInterval(timer)
+    arm()
   }
   return {
     require(needed) {
       if (needed <= 0 || (period > 0 && needed >= period)) return
       period = needed
-      if (timer === undefined) return
-      clearInterval(timer)
-      arm()
+      rearm()
+    },
+    onTick(every, callback) {
+      tick = callback
+      resolution = every
+      rearm()
     },
     start() {
-      if (timer === undefined && period > 0) arm()
+      if (timer === undefined && interval() > 0) arm()
     },
     stop() {
       if (timer === undefined) return

@@ -1,7 +1,8 @@
-/** Handshake pipeline: route → closing → request (strict deflate) → origin → capacity → auth → still alive → upgrade. */
+/** Handshake pipeline: route → closing → request (strict deflate) → origin → capacity → token → auth hooks → still alive → upgrade. */
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
+import type { JwtAuth, VerifiedToken } from '../auth/index.js'
 import type { ConnectionRoute, ConnectionSettings } from '../connection/index.js'
 import { toError } from '../errors.js'
 import { logSafely } from '../hooks.js'
@@ -39,6 +40,8 @@ export interface UpgradeDeps {
   route(segments: string[]): RouteMatch<RouteEntry> | undefined
   connectionCount(): number
   rejected(status: number): void
+  /** Verifies the handshake's token: `undefined` for an anonymous one, a throw to refuse. */
+  admit(auth: JwtAuth, request: IncomingMessage, search: string): Promise<VerifiedToken | undefined>
   /** Finds the session a roomcast client asks to resume, after auth (with `recovery`). */
   resume: ((route: AcceptedRoute) => Promise<void>) | undefined
   accept(socket: WebSocket, request: IncomingMessage, route: AcceptedRoute): void
@@ -51,15 +54,25 @@ export interface UpgradePipeline {
 }
 
 /** `rejected` says why, for `debug: true`. */
-type Verdict = { identity: Identity | undefined } | { rejected: string } | 'timeout' | 'aborted'
+type Verdict =
+  | { identity: Identity | undefined; token: VerifiedToken | undefined }
+  | { rejected: string }
+  | 'timeout'
+  | 'aborted'
 
-/** Runs the auth hooks in order; any `false` rejects, identities merge (later ones win). */
+/**
+ * Runs the auth hooks in order after the token's identity; any `false`
+ * rejects, identities merge (later ones win), but no hook may name another
+ * user than the token's `sub`.
+ */
 async function authorize(
   hooks: Array<[name: string, hook: Authenticate | undefined]>,
   request: IncomingMessage,
+  token: VerifiedToken | undefined,
+  seeded: Identity | undefined,
   onThrow: (name: string, error: Error) => void,
 ): Promise<Verdict> {
-  let identity: Identity | undefined
+  let identity = seeded
   for (const [name, hook] of hooks) {
     if (hook === undefined) continue
     let result: AuthResult
@@ -84,13 +97,17 @@ async function authorize(
       onThrow(name, new TypeError(`${name} returned a userId that is not a string`))
       return { rejected: `${name} returned a userId that is not a string` }
     }
+    if (token !== undefined && result.userId !== undefined && result.userId !== token.userId) {
+      onThrow(name, new TypeError(`${name} returned a userId other than the token's sub`))
+      return { rejected: `${name} returned a userId other than the token's sub` }
+    }
     identity = {
       ...identity,
       ...result,
       metadata: { ...identity?.metadata, ...result.metadata },
     }
   }
-  return { identity }
+  return { identity, token }
 }
 
 const IDENTITY_KEYS = keySet<Identity>({ userId: true, metadata: true })
@@ -139,11 +156,42 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     )
   }
 
+  /** The token's verdict: its identity (metadata by `auth.map`), or why it was refused. */
+  const admit = async (
+    request: IncomingMessage,
+    target: AcceptedRoute,
+  ): Promise<{ token: VerifiedToken | undefined; identity: Identity | undefined } | string> => {
+    const auth = target.entry.settings.auth
+    if (auth === undefined) return { token: undefined, identity: undefined }
+    let token: VerifiedToken | undefined
+    try {
+      token = await deps.admit(auth, request, target.search)
+    } catch (error) {
+      return `token refused: ${toError(error).message}`
+    }
+    if (token === undefined) return { token, identity: undefined }
+    let metadata: Record<string, unknown> | undefined
+    try {
+      metadata = auth.map?.(token.payload)
+    } catch (error) {
+      logSafely(
+        options.logger,
+        'warn',
+        'roomcast: auth.map threw; handshake rejected with 401',
+        toError(error),
+      )
+      return `auth.map threw: ${toError(error).message}`
+    }
+    return { token, identity: { userId: token.userId, ...(metadata && { metadata }) } }
+  }
+
   /**
-   * Runs `verifyClient` then the route's `authenticate`, bounded together by
-   * `handshakeTimeout`; a throw or rejection counts as `false`.
+   * Verifies the token, then runs `verifyClient` and the route's
+   * `authenticate`, bounded together by `handshakeTimeout`; a throw or
+   * rejection counts as `false`.
    */
-  const verify = async (request: IncomingMessage, entry: RouteEntry): Promise<Verdict> => {
+  const verify = async (request: IncomingMessage, target: AcceptedRoute): Promise<Verdict> => {
+    const entry = target.entry
     let timer: NodeJS.Timeout | undefined
     let abort = () => {}
     const bounds = new Promise<Verdict>((resolve) => {
@@ -156,13 +204,17 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
       ['verifyClient', options.verifyClient],
       ['authenticate', entry.authenticate],
     ]
-    const decision = authorize(hooks, request, (name, error) =>
-      logSafely(
-        options.logger,
-        'warn',
-        `roomcast: ${name} threw; handshake rejected with 401`,
-        error,
-      ),
+    const decision = admit(request, target).then((admitted) =>
+      typeof admitted === 'string'
+        ? { rejected: admitted }
+        : authorize(hooks, request, admitted.token, admitted.identity, (name, error) =>
+            logSafely(
+              options.logger,
+              'warn',
+              `roomcast: ${name} threw; handshake rejected with 401`,
+              error,
+            ),
+          ),
     )
     try {
       return await Promise.race([decision, bounds])
@@ -296,18 +348,23 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
       )
     }
     inFlight++
-    if (options.verifyClient === undefined && target.entry.authenticate === undefined) {
+    if (
+      options.verifyClient === undefined &&
+      target.entry.authenticate === undefined &&
+      target.entry.settings.auth === undefined
+    ) {
       try {
         return proceed(request, socket, head, target)
       } finally {
         inFlight--
       }
     }
-    verify(request, target.entry)
+    verify(request, target)
       .then((verdict) => {
         if (typeof verdict === 'object') {
           if ('identity' in verdict) {
             target.identity = verdict.identity
+            target.token = verdict.token
             return proceed(request, socket, head, target)
           }
           reject(request, socket, { status: 401, message: 'Unauthorized' }, verdict.rejected)

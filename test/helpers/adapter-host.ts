@@ -107,6 +107,15 @@ export class FakeHost implements AdapterHost {
     this.close(id)
   }
 
+  /** Revocations asked of this node, in order; closes nothing (no tokens here). */
+  readonly revoked: Array<{ userId: string | undefined; jti: string | undefined; until: number }> =
+    []
+
+  revoke(userId: string | undefined, jti: string | undefined, until: number): [number, number] {
+    this.revoked.push({ userId, jti, until })
+    return [0, 0]
+  }
+
   message(channel: string, message: unknown): void {
     this.messages.push([channel, message])
   }

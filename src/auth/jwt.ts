@@ -1,0 +1,243 @@
+/**
+ * `jwt()`: JSON Web Token authentication on jose, checked at configuration
+ * time, for the handshake and for in-band refreshes. Seed 004's
+ * `{ jwtSecretKey }` is the same verifier with HS256, `?token=` and `optional`.
+ */
+
+import type { KeyObject } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose'
+import { count, invalid } from '../options/checks.js'
+import { assertKnownKeys, keySet } from '../options/known-keys.js'
+import type { WSConnection } from '../types.js'
+import { checkAlgorithms, publicKey, secretKey } from './keys.js'
+import { type TokenSource, tokenReader } from './token-source.js'
+
+export type { TokenSource } from './token-source.js'
+
+/** Options of {@link jwt}: one of `secret`, `publicKey` or `jwks`. */
+export interface JwtOptions {
+  /** HMAC secret (HS256 unless `algorithms` says otherwise). */
+  secret?: string | Uint8Array | KeyObject
+  /** Public key as a PEM string (SPKI or certificate) or a `KeyObject`; its type implies the algorithm. */
+  publicKey?: string | KeyObject
+  /** A JSON Web Key Set: its URL (fetched and cached by jose) or the set itself. @default algorithms ['RS256', 'ES256'] */
+  jwks?: string | URL | JSONWebKeySet
+  /** Algorithms accepted; checked against the key. @default the one the key implies */
+  algorithms?: string[]
+  /** Required `iss`. */
+  issuer?: string | string[]
+  /** Required `aud` (one of them). */
+  audience?: string | string[]
+  /** Seconds of clock skew allowed on `exp` and `nbf`, and added to the expiry deadline. @default 0 */
+  clockTolerance?: number
+  /** Where the token is, tried in order. @default 'query:token' */
+  tokenFrom?: TokenSource | TokenSource[]
+  /** `true`: a handshake without a token is accepted as anonymous (a bad token is still 401). @default false */
+  optional?: boolean
+  /** Derives the start of `conn.metadata` from the verified payload. */
+  map?: (payload: JWTPayload) => Record<string, unknown>
+  /** Warn this long (ms) before expiry: `onExpiring` runs and the client gets `system.expiring`. 0 = never. @default 0 */
+  refreshBefore?: number
+  /** Runs `refreshBefore` ms before a connection's token expires (needs `refreshBefore`). */
+  onExpiring?: (conn: WSConnection, msLeft: number) => void
+}
+
+/** Seed 004's `auth` option: HS256 with `?token=`, validated when one is given. */
+export interface SeedJwtAuth {
+  jwtSecretKey: string
+}
+
+/** A verified token, as the connection keeps it. */
+export interface VerifiedToken {
+  /** `sub`, as a string. */
+  readonly userId: string
+  readonly payload: JWTPayload
+  /** `exp` in seconds since the epoch; `undefined` for a token that never expires. */
+  readonly exp: number | undefined
+  readonly jti: string | undefined
+}
+
+/** Why a token was refused: for the logger and `debug`, never for the client. */
+export class TokenRefused extends Error {
+  override name = 'TokenRefused'
+}
+
+const JWT_KEYS = keySet<JwtOptions>({
+  secret: true,
+  publicKey: true,
+  jwks: true,
+  algorithms: true,
+  issuer: true,
+  audience: true,
+  clockTolerance: true,
+  tokenFrom: true,
+  optional: true,
+  map: true,
+  refreshBefore: true,
+  onExpiring: true,
+})
+
+/** A verifier made by {@link jwt}; pass it as `auth`. */
+export class JwtAuth {
+  /** @internal */ readonly optional: boolean
+  /** @internal Milliseconds added to `exp` for the expiry deadline. */ readonly toleranceMs: number
+  /** @internal */ readonly refreshBefore: number
+  /** @internal */ readonly onExpiring: JwtOptions['onExpiring']
+  /** @internal */ readonly map: JwtOptions['map']
+  readonly #read: (request: IncomingMessage, search: string) => string | undefined
+  readonly #key: KeyObject | JWTVerifyGetKey
+  readonly #verify: Parameters<typeof jwtVerify>[2]
+
+  /** @internal Use {@link jwt}. */
+  constructor(options: JwtOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw invalid('jwt', 'an options object { secret | publicKey | jwks, … }', options)
+    }
+    assertKnownKeys(options, JWT_KEYS, { object: 'jwt', scope: 'jwt()' })
+    const given = ['secret', 'publicKey', 'jwks'].filter(
+      (name) => options[name as keyof JwtOptions] !== undefined,
+    )
+    if (given.length !== 1) {
+      throw invalid('jwt', 'exactly one of secret, publicKey or jwks', given.join(', ') || 'none')
+    }
+    let algorithms: string[]
+    if (options.jwks !== undefined) {
+      algorithms = checkAlgorithms(options.algorithms, 'jwks')
+      this.#key = keyResolver(options.jwks)
+    } else {
+      const key =
+        options.secret !== undefined
+          ? secretKey(options.secret, 'jwt.secret')
+          : publicKey(options.publicKey)
+      algorithms = checkAlgorithms(options.algorithms, key)
+      this.#key = key
+    }
+    const tolerance = count('jwt.clockTolerance', options.clockTolerance, { max: 86_400 }, 0)
+    this.#verify = {
+      algorithms,
+      clockTolerance: tolerance,
+      ...(options.issuer === undefined ? {} : { issuer: claimList('issuer', options.issuer) }),
+      ...(options.audience === undefined
+        ? {}
+        : { audience: claimList('audience', options.audience) }),
+    }
+    this.#read = tokenReader(options.tokenFrom)
+    this.toleranceMs = tolerance * 1000
+    this.optional = flag('jwt.optional', options.optional)
+    this.refreshBefore = count('jwt.refreshBefore', options.refreshBefore, {}, 0)
+    this.onExpiring = hook('jwt.onExpiring', options.onExpiring)
+    this.map = hook('jwt.map', options.map)
+    if (this.onExpiring !== undefined && this.refreshBefore === 0) {
+      throw invalid('jwt.onExpiring', 'refreshBefore (ms) to say when it runs', 'refreshBefore 0')
+    }
+  }
+
+  /** @internal The token the handshake carries, if any. */
+  read(request: IncomingMessage, search: string): string | undefined {
+    return this.#read(request, search)
+  }
+
+  /**
+   * @internal Signature, algorithm, `exp`, `nbf`, `iss`, `aud`, and a `sub`.
+   * @throws {TokenRefused} saying why.
+   */
+  async verify(token: string): Promise<VerifiedToken> {
+    let payload: JWTPayload
+    try {
+      // One overload takes a key or a key set; the cast picks it for either field type.
+      ;({ payload } = await jwtVerify(token, this.#key as KeyObject, this.#verify))
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      throw new TokenRefused(
+        `${typeof code === 'string' ? `${code}: ` : ''}${(error as Error).message}`,
+      )
+    }
+    const sub = payload.sub as unknown
+    const userId =
+      typeof sub === 'string' && sub !== ''
+        ? sub
+        : typeof sub === 'number' && Number.isFinite(sub)
+          ? String(sub)
+          : undefined
+    if (userId === undefined) throw new TokenRefused('the token has no sub claim')
+    const jti = typeof payload.jti === 'string' && payload.jti !== '' ? payload.jti : undefined
+    return { userId, payload, exp: payload.exp, jti }
+  }
+}
+
+/**
+ * JWT authentication for `auth` (server-wide or on a route object): the
+ * token is verified during the handshake (any failure is a bare HTTP 401),
+ * `sub` becomes `conn.userId`, and the connection is closed with 4001 when
+ * the token expires unless the client refreshes it in band.
+ * @throws {RoomcastError} `ERR_INVALID_OPTION` for a missing or unfit key, `none`, mixed algorithm families, or an unknown option.
+ * @example
+ * createWebSocket({ auth: jwt({ secret: process.env.JWT_SECRET, issuer: 'https://auth.example' }) })
+ */
+export function jwt(options: JwtOptions): JwtAuth {
+  return new JwtAuth(options)
+}
+
+const SEED_KEYS = keySet<SeedJwtAuth>({ jwtSecretKey: true })
+
+/**
+ * The `auth` option: a {@link JwtAuth}, seed 004's `{ jwtSecretKey }`, or
+ * `false` (a route without the server's auth).
+ * @throws {RoomcastError} `ERR_INVALID_OPTION` for anything else.
+ */
+export function resolveAuth(value: unknown, name: string): JwtAuth | undefined {
+  if (value === undefined || value === false) return undefined
+  if (value instanceof JwtAuth) return value
+  if (typeof value === 'object' && value !== null && 'jwtSecretKey' in value) {
+    assertKnownKeys(value, SEED_KEYS, { object: 'auth', scope: name })
+    const secret = (value as SeedJwtAuth).jwtSecretKey
+    if (typeof secret !== 'string' || secret === '') {
+      throw invalid(`${name}.jwtSecretKey`, 'a non-empty string', secret)
+    }
+    return jwt({ secret, optional: true })
+  }
+  throw invalid(name, "jwt({ … }) or seed 004's { jwtSecretKey }", typeof value)
+}
+
+function keyResolver(jwks: unknown): JWTVerifyGetKey {
+  if (typeof jwks === 'string' || jwks instanceof URL) {
+    let url: URL
+    try {
+      url = new URL(jwks)
+    } catch {
+      throw invalid('jwt.jwks', 'an absolute URL', jwks)
+    }
+    return createRemoteJWKSet(url)
+  }
+  if (typeof jwks === 'object' && jwks !== null && Array.isArray((jwks as JSONWebKeySet).keys)) {
+    return createLocalJWKSet(jwks as JSONWebKeySet)
+  }
+  throw invalid('jwt.jwks', 'a URL or a JSON Web Key Set { keys: [...] }', typeof jwks)
+}
+
+function claimList(name: string, value: unknown): string | string[] {
+  const ok = (item: unknown) => typeof item === 'string' && item !== ''
+  if (ok(value) || (Array.isArray(value) && value.length > 0 && value.every(ok))) {
+    return value as string | string[]
+  }
+  throw invalid(`jwt.${name}`, 'a non-empty string or array of them', value)
+}
+
+function flag(name: string, value: unknown): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw invalid(name, 'a boolean', value)
+  return value
+}
+
+function hook<F>(name: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw invalid(name, 'a function', value)
+  return value
+}

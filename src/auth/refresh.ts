@@ -1,0 +1,62 @@
+/**
+ * The in-band refresh, `{ type: 'system', action: 'refresh', data: { token },
+ * requestId }`, answered `{ …, data: { exp } }` or with `ERR_UNAUTHORIZED`.
+ * Taken out of a connection's messages wherever its route has `auth`.
+ */
+import { ErrorCode } from '../errors.js'
+import type { RequestId } from '../message/index.js'
+import { errorReply, resultReply } from '../message/reply.js'
+import type { TokenHolder, TokenLifetimes } from './lifetimes.js'
+
+/** Refresh requests are small; a longer message is never parsed to find out. */
+const MAX_REFRESH_LENGTH = 16 * 1024
+
+interface RefreshRequest {
+  token: unknown
+  requestId: RequestId | undefined
+}
+
+/** The refresh request `text` is, if it is one; costs a length and a substring check otherwise. */
+export function readRefresh(text: string): RefreshRequest | undefined {
+  if (text.length > MAX_REFRESH_LENGTH || !text.includes('"refresh"')) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  const { type, action, data, requestId } = value as Record<string, unknown>
+  if (type !== 'system' || action !== 'refresh') return undefined
+  const id =
+    typeof requestId === 'string' || (typeof requestId === 'number' && Number.isFinite(requestId))
+      ? requestId
+      : undefined
+  const token =
+    typeof data === 'object' && data !== null ? (data as { token?: unknown }).token : undefined
+  return { token, requestId: id }
+}
+
+/** Verifies and applies a refresh, then replies; `refused` hears why a token was not taken. */
+export function answerRefresh<C extends TokenHolder>(
+  lifetimes: TokenLifetimes<C>,
+  conn: C,
+  request: RefreshRequest,
+  refused: (conn: C, reason: string) => void,
+): void {
+  const { token, requestId } = request
+  const refuse = (reason: string) => {
+    refused(conn, reason)
+    conn.json(
+      errorReply('refresh', requestId, { code: ErrorCode.Unauthorized, message: 'Token refused' }),
+    )
+  }
+  if (typeof token !== 'string' || token === '') {
+    refuse('data.token is not a non-empty string')
+    return
+  }
+  lifetimes.refresh(conn, token).then(
+    (exp) => conn.json(resultReply('system', 'refresh', requestId, { exp })),
+    (error: unknown) => refuse((error as Error).message),
+  )
+}
