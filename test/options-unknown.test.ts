@@ -103,7 +103,10 @@ describe('createWebSocket() options', () => {
       /"wsHandlers" \(vite-plugin-universal-api's name\): call wss\.route\(handler\)/,
     )
     assert.throws(() => wss({ endpointPrefix: '/api' }), /include the prefix in each route's/)
-    assert.throws(() => wss({ auth: { jwtSecret: 's' } }), /jwt\(\{ … \}\) or seed 004's \{ jwtSecretKey \}/)
+    assert.throws(
+      () => wss({ auth: { jwtSecret: 's' } }),
+      /jwt\(\{ … \}\) or seed 004's \{ jwtSecretKey \}/,
+    )
     assert.throws(
       () => wss({ rooms: { clientCanJoinMultipleRooms: false } }),
       /use systemController\(\{ clientCanJoinMultipleRooms \}\)/,

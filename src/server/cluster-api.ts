@@ -166,7 +166,11 @@ export abstract class ClusterApi extends BroadcastApi {
     const now = Date.now()
     // Refusing an id past its token's expiry costs nothing: the token is refused anyway then.
     const until =
-      jti === undefined ? now : exp !== undefined ? Math.ceil(exp * 1000) : now + DEFAULT_REVOCATION_TTL
+      jti === undefined
+        ? now
+        : exp !== undefined
+          ? Math.ceil(exp * 1000)
+          : now + DEFAULT_REVOCATION_TTL
     const reply = await this.#cluster.revoke(userId, jti, until)
     const [closed, expiry] = reply.value
     const store = this.#adapter.store
