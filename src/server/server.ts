@@ -9,7 +9,7 @@ import { DEADLINE_RESOLUTION, TokenLifetimes } from '../auth/index.js'
 import { CloseCode } from '../close-codes.js'
 import type { SubscriberDefinition, SubscriberOptions } from '../cluster/index.js'
 import type { ServerSubscriberExtra } from '../compat/index.js'
-import { Connection, type ConnectionHost, ListenerRegistry } from '../connection/index.js'
+import { type Connection, type ConnectionHost, ListenerRegistry } from '../connection/index.js'
 import { ErrorCode, RoomcastError, toError } from '../errors.js'
 import type { BroadcastTarget, Payload } from '../fanout/index.js'
 import { logSafely } from '../hooks.js'
@@ -38,11 +38,12 @@ import type { Middleware, RouteHandler, WSConnection } from '../types.js'
 export type { BroadcastExclude } from './broadcast-api.js'
 export type { ServerEvents, ServerHealth } from './events.js'
 
+import { createAcceptor } from './accept.js'
 import { ClusterApi } from './cluster-api.js'
 import type { ServerEvents, ServerHealth } from './events.js'
 import { createAdapterHost, createConnectionHost } from './hosts.js'
 import { ServerSubscribers } from './server-subscribers.js'
-import { createErrorReporter, startConnection } from './startup.js'
+import { createErrorReporter } from './startup.js'
 import { StatsCounter, type WebSocketStats } from './stats.js'
 import { createSweep, periodFor } from './sweep.js'
 import { createUpgradePipeline, type RouteEntry, type UpgradePipeline } from './upgrade.js'
@@ -172,37 +173,19 @@ export class RoomcastServer extends ClusterApi {
       rejected: (status) => this.#stats.rejected(status),
       admit: (auth, request, search) => this.#lifetimes.admit(auth, request, search),
       resume: resolved.recovery === undefined ? undefined : (target) => durability.resume(target),
-      accept: (socket, request, target) => {
-        const conn = new Connection(this.#host, socket, request, target)
-        const auth = target.entry.settings.auth
-        if (auth !== undefined && target.token !== undefined) {
-          this.#lifetimes.opened(conn, auth, target.token)
-        }
-        this.#connections.set(conn.id, conn)
-        this.#adapter.addConnection(conn.id, conn.userId)
-        if (this.#messages.active && !target.entry.routeObject) {
-          const listener = this.#messages.serverListener()
-          conn.on('message', (data, isBinary) => listener(conn, data, isBinary))
-        }
-        this.#stats.connectionsTotal++
-        this.#sweep.start()
-        const start = () =>
-          startConnection(conn, target.entry.handler, {
-            onConnection: resolved.onConnection,
-            middleware: this.#middleware,
-            reportError: this.#reportError,
-          })
-        if (target.hello === undefined && resolved.offlineQueue === undefined) {
-          void start()
-          return
-        }
-        // A roomcast client gets its session (and what it missed) before the handler runs.
-        void durability
-          .opened(conn, target)
-          .catch((error: unknown) => this.#reportError(conn, toError(error)))
-          .then(start)
-          .then(() => durability.started(conn))
-      },
+      accept: createAcceptor({
+        options: resolved,
+        host: this.#host,
+        connections,
+        adapter,
+        messages: this.#messages,
+        stats: this.#stats,
+        lifetimes: this.#lifetimes,
+        durability,
+        middleware: this.#middleware,
+        startSweep: () => this.#sweep.start(),
+        reportError: this.#reportError,
+      }),
     })
   }
 
