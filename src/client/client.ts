@@ -17,6 +17,7 @@ import { type Advice, nextStep } from './reconnect-policy.js'
 import { PendingRequests } from './requests.js'
 import { type BufferEntry, SendBuffer } from './send-buffer.js'
 import { OPEN, type WebSocketLike } from './socket.js'
+import { TokenRefresh } from './token-refresh.js'
 import { handshakeUrl, serverUrl } from './url.js'
 
 /** The contract of a client created without one: every type and action, `unknown` data and reply. */
@@ -40,6 +41,7 @@ export class RoomcastClient<C extends Contract<C> = UntypedContract> {
       this.#advice = advice
     },
     settle: (message) => this.#requests.settle(message),
+    pushed: (message) => this.#tokens?.pushed(message),
     emitMessage: (body, meta) => this.#emit('message', body, meta),
     listenerFailed: (error) => this.#listenerFailed(error),
     protocolError: (reason) =>
@@ -47,6 +49,7 @@ export class RoomcastClient<C extends Contract<C> = UntypedContract> {
   })
   readonly #requests: PendingRequests
   readonly #buffer: SendBuffer | undefined
+  readonly #tokens: TokenRefresh | undefined
   readonly #done: Promise<void>
   #markDone: () => void = () => {}
   #state: ClientState = 'connecting'
@@ -64,6 +67,20 @@ export class RoomcastClient<C extends Contract<C> = UntypedContract> {
     this.#url = serverUrl(url)
     this.#requests = new PendingRequests(this.#options.clock)
     this.#buffer = this.#options.buffer === false ? undefined : new SendBuffer(this.#options.buffer)
+    const { token: provider, clock } = this.#options
+    this.#tokens =
+      provider === undefined
+        ? undefined
+        : new TokenRefresh({
+            clock,
+            provider,
+            requests: this.#requests,
+            // Volatile: a refresh belongs to the connection it is sent on, so it is never buffered.
+            refresh: (token) => this.#request('system', 'refresh', { token }, 10_000, true),
+            failed: (error) => {
+              if (!this.#byApplication) this.#emit('error', error)
+            },
+          })
     this.#done = new Promise((resolve) => {
       this.#markDone = resolve
     })
@@ -152,6 +169,17 @@ export class RoomcastClient<C extends Contract<C> = UntypedContract> {
       throw new TypeError('request: "timeout" must be a positive number')
     }
     if (this.#state === 'closed') return Promise.reject(closedError())
+    return this.#request(type, action, data, timeout, false).reply as Promise<SpecReply<C[T][A]>>
+  }
+
+  /** Opens a request and writes it (`volatile`: only on the open connection), or fails it at once. */
+  #request(
+    type: string,
+    action: string,
+    data: unknown,
+    timeout: number,
+    volatile: boolean,
+  ): { id: string; reply: Promise<unknown> } {
     const { id, reply } = this.#requests.open(timeout)
     const entry: BufferEntry = {
       data: JSON.stringify({ type, action, data, requestId: id }),
@@ -160,10 +188,10 @@ export class RoomcastClient<C extends Contract<C> = UntypedContract> {
         this.#requests.fail(id, new ClientError(ClientErrorCode.Dropped, 'Dropped unsent')),
       wanted: () => this.#requests.has(id),
     }
-    if (!this.#write(entry, false)) {
+    if (!this.#write(entry, volatile)) {
       this.#requests.fail(id, new ClientError(ClientErrorCode.NotOpen, 'Not connected'))
     }
-    return reply as Promise<SpecReply<C[T][A]>>
+    return { id, reply }
   }
 
   /**
@@ -178,6 +206,8 @@ export class RoomcastClient<C extends Contract<C> = UntypedContract> {
     this.#byApplication = true
     this.#state = 'closed'
     if (this.#timer !== undefined) this.#options.clock.clear(this.#timer)
+    // Before failAll: a refresh in flight is then the ended connection's, not one to retry.
+    this.#tokens?.stop()
     this.#requests.failAll(closedError())
     this.#buffer?.clear()
     if (this.#socket === undefined) this.#finish(code, closeReason(reason))
@@ -241,21 +271,18 @@ export class RoomcastClient<C extends Contract<C> = UntypedContract> {
   }
 
   async #handshakeUrl(): Promise<string> {
-    const { token, tokenParam } = this.#options
-    const value = token === undefined ? undefined : await token()
-    if (value !== undefined && typeof value !== 'string') {
-      throw new TypeError(`token() returned ${typeof value}, not a string`)
-    }
+    const value = await this.#tokens?.forAttempt()
     return handshakeUrl(this.#url, {
       session: this.#session?.id,
       positions: this.#inbound.positions.toJSON(),
-      token: value === undefined ? undefined : [tokenParam, value],
+      token: value === undefined ? undefined : [this.#options.tokenParam, value],
     })
   }
 
   /** A connection or attempt ended: reconnect, or finish. */
   #lost(code: number, reason: string): void {
     this.#socket = undefined
+    this.#tokens?.stop()
     const step = nextStep(
       {
         code,
@@ -295,6 +322,7 @@ export class RoomcastClient<C extends Contract<C> = UntypedContract> {
     this.#session = session === undefined ? undefined : { id: session.id, conn: session.conn }
     this.#attempt = 0
     this.#state = 'open'
+    this.#tokens?.start()
     // Before `open`: what was sent while disconnected goes ahead of what its listeners send.
     this.#buffer?.flush(this.#options.clock.now(), (data) => this.#socket?.send(data))
     this.#emit('open', { recovered, sessionId: session?.id, connectionId: session?.conn })

@@ -12,7 +12,10 @@ export const ClientErrorCode = {
   Dropped: 'ERR_DROPPED',
   /** The socket reported an error; the close that follows says what happens next. */
   Socket: 'ERR_SOCKET',
-  /** The `token` provider threw or rejected; the attempt counts as a failed connection. */
+  /**
+   * The `token` provider threw or rejected, and the attempt counts as a failed
+   * connection; or a refresh failed (`cause` says why) and the connection goes on.
+   */
   Token: 'ERR_TOKEN',
   /** The server sent a control frame the client cannot read. */
   Protocol: 'ERR_PROTOCOL',

@@ -18,6 +18,8 @@ export interface InboundHost {
   readonly advised: (advice: Advice) => void
   /** Settles the request a JSON message answers; `false` when it answers none. */
   readonly settle: (message: Record<string, unknown>) => boolean
+  /** A JSON message that answers no request, before its push handler runs. */
+  readonly pushed: (message: Record<string, unknown>) => void
   readonly emitMessage: (body: MessageData, meta: MessageMeta) => void
   /** A listener or handler threw. */
   readonly listenerFailed: (error: unknown) => void
@@ -85,6 +87,7 @@ export class Inbound {
     const message = typeof body === 'string' ? jsonObject(body) : undefined
     if (message !== undefined) {
       if (this.#host.settle(message)) return
+      this.#host.pushed(message)
       this.pushes.dispatch(message, this.#host.listenerFailed)
     }
     this.#host.emitMessage(body, meta)

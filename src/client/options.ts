@@ -35,7 +35,15 @@ export interface ClientOptions {
   reconnect?: ReconnectOptions | false
   /** Offline buffer, or `false` to refuse sends while disconnected. */
   buffer?: BufferOptions | false
-  /** Called before every attempt; its value goes in the query as `tokenParam`. */
+  /**
+   * Called before every attempt; its value goes in the query as `tokenParam`.
+   * While connected the client also refreshes by itself before the token's
+   * `exp` (read from a JWT's payload, not verified): at `max(left − 30 s,
+   * ¾ × left)`, or at once on the server's `system.expiring` push, it calls
+   * this again and sends the value as `system.refresh`. A failed refresh is an
+   * `ERR_TOKEN` error; a token that runs out closes with 4001 and reconnects at
+   * once, a revoked one closes with 4003, final. See docs/protocol.md.
+   */
   token?: () => string | Promise<string>
   /** Query parameter the token goes in. @default 'token' */
   tokenParam?: string

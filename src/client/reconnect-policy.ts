@@ -2,8 +2,22 @@
 import { advisedDelay, backoffDelay } from './backoff.js'
 import type { ResolvedOptions } from './options.js'
 
-/** Close codes a retry cannot fix: normal closure, protocol, data, policy and size errors. */
-const FINAL_CODES: ReadonlySet<number> = new Set([1000, 1002, 1003, 1007, 1008, 1009, 1010])
+/** The server's close for a token past its `exp`: the reconnect asks the provider for a fresh one. */
+const TOKEN_EXPIRED = 4001
+/** The server's close for a revoked token: a fresh one would be refused too. */
+const TOKEN_REVOKED = 4003
+
+/** Close codes a retry cannot fix: normal closure, protocol, data, policy and size errors, revocation. */
+const FINAL_CODES: ReadonlySet<number> = new Set([
+  1000,
+  1002,
+  1003,
+  1007,
+  1008,
+  1009,
+  1010,
+  TOKEN_REVOKED,
+])
 
 /** The server's last advice on a connection, applied to the close that follows it. */
 export type Advice = { readonly retry: number } | { readonly final: true }
@@ -21,7 +35,11 @@ export interface CloseFacts {
   readonly attempt: number
 }
 
-/** Final when the application closed, the server advised so, the code says so or attempts ran out. */
+/**
+ * Final when the application closed, the server advised so, the code says so or attempts ran out.
+ * Otherwise the wait is the advised one, none after an expired token (the session is fine, only
+ * the token needs replacing), or the backoff.
+ */
 export function nextStep(
   facts: CloseFacts,
   options: Pick<ResolvedOptions, 'reconnect' | 'random'>,
@@ -33,8 +51,10 @@ export function nextStep(
   if (facts.advice !== undefined && 'final' in facts.advice) return { final: true }
   if (facts.attempt > reconnect.maxAttempts) return { final: true }
   const delay =
-    facts.advice === undefined
-      ? backoffDelay(facts.attempt, reconnect, random)
-      : advisedDelay(facts.advice.retry, reconnect.jitter, random)
+    facts.advice !== undefined
+      ? advisedDelay(facts.advice.retry, reconnect.jitter, random)
+      : facts.code === TOKEN_EXPIRED
+        ? 0
+        : backoffDelay(facts.attempt, reconnect, random)
   return { final: false, delay }
 }
