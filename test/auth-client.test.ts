@@ -117,4 +117,29 @@ describe('expiry, reconnection and revocation', () => {
     assert.equal(app.state, 'closed')
     assert.equal(srv.wss.getConnectionCount(), 0)
   })
+
+  test('a restore passes authorizeJoin: a room no longer allowed and the session starts fresh', async () => {
+    const allowed = new Set(['user:alice', 'vip'])
+    const { srv, accepted } = await authServer({
+      authorizeJoin: (_conn, room) => allowed.has(room),
+    })
+    srv.wss.on('/vip', (conn) => conn.recovered || conn.join('vip'))
+    const app = client(srv.url('/vip'), () => sign({ sub: 'alice' }))
+    const opens: boolean[] = []
+    app.on('open', ({ recovered }) => opens.push(recovered))
+    const first = await accepted.next()
+    await eventually(() => opens.length === 1, 'opened')
+    first.terminate()
+    const second = await within(accepted.next(), 3000, 'first reconnect')
+    await eventually(() => opens.length === 2, 'reopened')
+    assert.deepEqual(opens, [false, true], 'still allowed: restored')
+    assert.deepEqual(second.getRooms(), ['vip'])
+    allowed.delete('vip')
+    second.terminate()
+    const third = await within(accepted.next(), 3000, 'second reconnect')
+    await eventually(() => opens.length === 3, 'reopened again')
+    assert.deepEqual(opens, [false, true, false], 'refused: not restored')
+    // Fresh: the handler ran and joined by itself (server code is trusted).
+    assert.deepEqual(third.getRooms(), ['vip'])
+  })
 })

@@ -72,6 +72,19 @@ describe('expiry on open connections', () => {
     assert.ok(Date.now() >= exp * 1000 + 1000, 'closed inside the tolerance')
   })
 
+  test('deadline ticks share the sweep timer: the heartbeat still walks once per interval', async () => {
+    const { join } = await authServer({ secret: SECRET }, () => {}, {
+      heartbeatInterval: 600,
+      clientTimeout: 10_000,
+    })
+    const { client } = await join(await sign({ sub: 'alice' }))
+    let pings = 0
+    client.ws.on('ping', () => pings++)
+    await delay(2050)
+    // The timer fires every 250 ms for deadlines; pings still go about every 600 ms.
+    assert.ok(pings >= 2 && pings <= 4, `${pings} pings in 2 s`)
+  })
+
   test('a token without exp keeps its connection', async () => {
     const { join } = await authServer()
     const { client } = await join(await sign({ sub: 'alice' }, { expiresIn: null }))

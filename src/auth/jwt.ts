@@ -4,11 +4,12 @@
  * `{ jwtSecretKey }` is the same verifier with HS256, `?token=` and `optional`.
  */
 
-import type { KeyObject } from 'node:crypto'
+import { type KeyObject, webcrypto } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  importJWK,
   type JSONWebKeySet,
   type JWTPayload,
   type JWTVerifyGetKey,
@@ -93,7 +94,7 @@ export class JwtAuth {
   /** @internal */ readonly onExpiring: JwtOptions['onExpiring']
   /** @internal */ readonly map: JwtOptions['map']
   readonly #read: (request: IncomingMessage, search: string) => string | undefined
-  readonly #key: KeyObject | JWTVerifyGetKey
+  readonly #key: JWTVerifyGetKey
   readonly #verify: Parameters<typeof jwtVerify>[2]
 
   /** @internal Use {@link jwt}. */
@@ -118,7 +119,7 @@ export class JwtAuth {
           ? secretKey(options.secret, 'jwt.secret')
           : publicKey(options.publicKey)
       algorithms = checkAlgorithms(options.algorithms, key)
-      this.#key = key
+      this.#key = importedOnce(key)
     }
     const tolerance = count('jwt.clockTolerance', options.clockTolerance, { max: 86_400 }, 0)
     this.#verify = {
@@ -152,8 +153,7 @@ export class JwtAuth {
   async verify(token: string): Promise<VerifiedToken> {
     let payload: JWTPayload
     try {
-      // One overload takes a key or a key set; the cast picks it for either field type.
-      ;({ payload } = await jwtVerify(token, this.#key as KeyObject, this.#verify))
+      ;({ payload } = await jwtVerify(token, this.#key, this.#verify))
     } catch (error) {
       const code = (error as { code?: unknown }).code
       throw new TokenRefused(
@@ -221,6 +221,37 @@ function keyResolver(jwks: unknown): JWTVerifyGetKey {
     return createLocalJWKSet(jwks as JSONWebKeySet)
   }
   throw invalid('jwt.jwks', 'a URL or a JSON Web Key Set { keys: [...] }', typeof jwks)
+}
+
+const HMAC_HASH: Record<string, string> = {
+  HS256: 'SHA-256',
+  HS384: 'SHA-384',
+  HS512: 'SHA-512',
+}
+
+/**
+ * `key` as a Web Crypto key per algorithm, imported on first use: jose
+ * converts a KeyObject again on every verify, which doubles its cost. jose
+ * checks the header's `alg` against the allowlist before asking for the key.
+ */
+function importedOnce(key: KeyObject): JWTVerifyGetKey {
+  const imported = new Map<string, Promise<webcrypto.CryptoKey>>()
+  const load = (alg: string): Promise<webcrypto.CryptoKey> => {
+    if (key.type === 'secret') {
+      const hash = HMAC_HASH[alg] ?? 'SHA-256'
+      const raw = key.export()
+      return webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash }, false, ['verify'])
+    }
+    return importJWK(key.export({ format: 'jwk' }), alg) as Promise<webcrypto.CryptoKey>
+  }
+  return ({ alg = '' }) => {
+    let cryptoKey = imported.get(alg)
+    if (cryptoKey === undefined) {
+      cryptoKey = load(alg)
+      imported.set(alg, cryptoKey)
+    }
+    return cryptoKey
+  }
 }
 
 function claimList(name: string, value: unknown): string | string[] {
