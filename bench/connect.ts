@@ -1,5 +1,6 @@
 // Load-side helpers: one plain ws client per connection (Socket.IO's engine.io spoken by hand), a shared clock.
 import WebSocket from 'ws'
+import { benchToken } from './bench-token.ts'
 
 /** Milliseconds on CLOCK_MONOTONIC, with sub-ms precision: comparable between processes on one machine. */
 export const now = () => Number(process.hrtime.bigint()) / 1e6
@@ -25,7 +26,9 @@ export function connect(
   const socketIo = variant === 'socketio'
   const url = socketIo
     ? `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`
-    : `ws://127.0.0.1:${port}/`
+    : variant === 'roomcast-jwt'
+      ? `ws://127.0.0.1:${port}/?token=${benchToken}`
+      : `ws://127.0.0.1:${port}/`
   const ws = new WebSocket(url, { perMessageDeflate: false })
   let settled = false
   return new Promise<WebSocket>((resolve, reject) => {

@@ -81,7 +81,8 @@ export function table<V extends string, R>(results: Map<V, R[]>, columns: Column
   const med = (variant: V, c: Column<R>) => median((results.get(variant) ?? []).map(c.value))
   const widths = columns.map((c) => Math.max(c.head.length, 8))
   const head = columns.map((c, i) => c.head.padStart(widths[i] ?? 8) + (c.ratio ? '  × ws' : ''))
-  console.log(`variant   ${head.join('  ')}`)
+  const label = Math.max(9, ...[...results.keys()].map((variant) => variant.length))
+  console.log(`${'variant'.padEnd(label)} ${head.join('  ')}`)
   for (const variant of results.keys()) {
     const cells = columns.map((c, i) => {
       const value = med(variant, c)
@@ -89,7 +90,7 @@ export function table<V extends string, R>(results: Map<V, R[]>, columns: Column
       const ratio = c.ratio ? `  ${(base ? value / base : 0).toFixed(2).padStart(4)}` : ''
       return value.toFixed(c.digits).padStart(widths[i] ?? 8) + ratio
     })
-    console.log(`${variant.padEnd(9)} ${cells.join('  ')}`)
+    console.log(`${variant.padEnd(label)} ${cells.join('  ')}`)
   }
 }
 

@@ -3,10 +3,11 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Server as SocketIoServer } from 'socket.io'
 import { type WebSocket, WebSocketServer } from 'ws'
-import { createWebSocket } from '../src/index.ts'
+import { createWebSocket, jwt } from '../src/index.ts'
+import { BENCH_SECRET } from './bench-token.ts'
 import { limitBroadcast } from './limit-broadcast.ts'
 
-type Variant = 'roomcast' | 'ws' | 'socketio' | 'limit'
+type Variant = 'roomcast' | 'roomcast-jwt' | 'ws' | 'socketio' | 'limit'
 type Mode = 'room' | 'echo' | 'idle'
 type Command =
   | { cmd: 'publish'; count: number; rate: number }
@@ -20,8 +21,9 @@ let open = 0
 let broadcast: (message: object) => void = () => {}
 
 // Each echo does the same application work in every variant: parse the JSON, send it back encoded.
-if (variant === 'roomcast') {
-  const wss = createWebSocket({ heartbeatInterval: 0 })
+if (variant === 'roomcast' || variant === 'roomcast-jwt') {
+  const auth = variant === 'roomcast-jwt' ? { auth: jwt({ secret: BENCH_SECRET }) } : {}
+  const wss = createWebSocket({ heartbeatInterval: 0, ...auth })
   wss.on('/', (conn) => {
     open++
     conn.on('close', () => open--)
