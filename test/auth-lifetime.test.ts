@@ -53,12 +53,13 @@ async function expiringIn(seconds: number, claims: Record<string, unknown> = { s
 
 describe('expiry on open connections', () => {
   test('closed with 4001 "Token expired" at exp, not before, on the sweep', async () => {
-    const { join } = await authServer()
+    const { wss, join } = await authServer()
     const { exp, token } = await expiringIn(2)
     const { client } = await join(token)
     const closed = await within(client.closed, 5000, 'expiry close')
     const at = Date.now()
     assert.deepEqual(closed, { code: CloseCode.TokenExpired, reason: 'Token expired' })
+    assert.equal(wss.getStats().tokensExpired, 1)
     assert.ok(at >= exp * 1000, `closed ${exp * 1000 - at} ms before exp`)
     assert.ok(at < exp * 1000 + 700, `closed ${at - exp * 1000} ms after exp`)
   })
@@ -116,7 +117,7 @@ describe('in-band refresh', () => {
   })
 
   test('another sub, a bad token or no token is refused; the old deadline stands', async () => {
-    const { join, received } = await authServer()
+    const { wss, join, received } = await authServer()
     const first = await expiringIn(2)
     const { client, conn } = await join(first.token)
     const refused = (requestId: number) => ({
@@ -133,6 +134,8 @@ describe('in-band refresh', () => {
     send(client, { type: 'system', action: 'refresh', data: {}, requestId: 3 })
     assert.deepEqual(await nextJson(client), refused(3))
     assert.equal(conn.userId, 'alice')
+    assert.equal(wss.getStats().tokenRefreshesRefused, 3)
+    assert.equal(wss.getStats().tokensRefreshed, 0)
     // Other messages still reach the handler, even ones that mention refresh.
     client.send('{"type":"chat","action":"refresh"}')
     const closed = await within(client.closed, 5000, 'expiry close')
@@ -186,6 +189,7 @@ describe('revocation', () => {
     for (const { client } of [a1, a2]) {
       assert.deepEqual(await closedOf(client), { code: CloseCode.Revoked, reason: 'Revoked' })
     }
+    assert.equal(wss.getStats().connectionsRevoked, 2)
     await assertStillOpen(b.client)
   })
 

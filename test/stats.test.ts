@@ -46,6 +46,10 @@ const ZERO = {
   closedForBackpressure: 0,
   messagesRateLimited: 0,
   repliesDropped: 0,
+  tokensExpired: 0,
+  tokensRefreshed: 0,
+  tokenRefreshesRefused: 0,
+  connectionsRevoked: 0,
   handshakesRejected: {},
 }
 
@@ -114,6 +118,10 @@ describe('wss.getStats()', () => {
       closedForBackpressure: 0,
       messagesRateLimited: 0,
       repliesDropped: 0,
+      tokensExpired: 0,
+      tokensRefreshed: 0,
+      tokenRefreshesRefused: 0,
+      connectionsRevoked: 0,
       handshakesRejected: {},
     })
 
@@ -133,6 +141,10 @@ describe('wss.getStats()', () => {
       closedForBackpressure: 0,
       messagesRateLimited: 0,
       repliesDropped: 0,
+      tokensExpired: 0,
+      tokensRefreshed: 0,
+      tokenRefreshesRefused: 0,
+      connectionsRevoked: 0,
       handshakesRejected: {},
     })
 

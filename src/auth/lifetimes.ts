@@ -31,7 +31,16 @@ export interface TokenHolder extends WSConnection {
   grant: TokenGrant | undefined
 }
 
+/** What the lifetimes count (the server's statistics). */
+export interface TokenCounters {
+  tokensExpired: number
+  tokensRefreshed: number
+  tokenRefreshesRefused: number
+  connectionsRevoked: number
+}
+
 export interface LifetimeDeps<C extends TokenHolder> {
+  readonly counters: TokenCounters
   /** The adapter's store, read when a revoked id is checked (shared stores only). */
   store(): DurableStore | undefined
   /** This node's connections of a user, and all of them (to find a token id). */
@@ -83,29 +92,41 @@ export class TokenLifetimes<C extends TokenHolder> {
   }
 
   /**
-   * Replaces the connection's token with `raw`, verified like the first and
+   * Replaces the connection's token with `raw` (the request's `data.token`), verified like the first and
    * with the same `sub`; the deadline moves. @returns the new `exp` (seconds).
    * @throws {TokenRefused} and the old token and deadline stand.
    */
-  async refresh(conn: C, raw: string): Promise<number | undefined> {
+  async refresh(conn: C, raw: unknown): Promise<number | undefined> {
+    const counters = this.#deps.counters
     const grant = conn.grant
-    if (grant === undefined) throw new TokenRefused('the connection has no token to refresh')
-    const token = await this.#checked(grant.auth, raw)
-    if (token.userId !== grant.token.userId) {
-      throw new TokenRefused(`sub ${JSON.stringify(token.userId)} is not the connection's`)
+    try {
+      if (typeof raw !== 'string' || raw === '') {
+        throw new TokenRefused('data.token is not a non-empty string')
+      }
+      if (grant === undefined) throw new TokenRefused('the connection has no token to refresh')
+      const token = await this.#checked(grant.auth, raw)
+      if (token.userId !== grant.token.userId) {
+        throw new TokenRefused(`sub ${JSON.stringify(token.userId)} is not the connection's`)
+      }
+      counters.tokensRefreshed++
+      if (!conn.isOpen || conn.grant !== grant) return token.exp
+      this.#unschedule(conn, grant)
+      grant.token = token
+      this.#schedule(conn, grant)
+      return token.exp
+    } catch (error) {
+      counters.tokenRefreshesRefused++
+      throw error
     }
-    if (!conn.isOpen || conn.grant !== grant) return token.exp
-    this.#unschedule(conn, grant)
-    grant.token = token
-    this.#schedule(conn, grant)
-    return token.exp
   }
 
   /** Closes what came due: expired tokens (4001), and warns those about to expire. */
   tick(now: number): void {
     for (const conn of this.#expiries.due(now)) {
       if (conn.grant !== undefined) conn.grant.expirySlot = -1
-      if (conn.isOpen) conn.close(ExpiredClose.code, ExpiredClose.reason)
+      if (!conn.isOpen) continue
+      this.#deps.counters.tokensExpired++
+      conn.close(ExpiredClose.code, ExpiredClose.reason)
     }
     for (const conn of this.#warnings.due(now)) {
       const grant = conn.grant
@@ -149,6 +170,7 @@ export class TokenLifetimes<C extends TokenHolder> {
       conn.close(RevokedClose.code, RevokedClose.reason)
       closed++
     }
+    this.#deps.counters.connectionsRevoked += closed
     return [closed, expiry]
   }
 

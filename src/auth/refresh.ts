@@ -51,10 +51,6 @@ export function answerRefresh<C extends TokenHolder>(
       errorReply('refresh', requestId, { code: ErrorCode.Unauthorized, message: 'Token refused' }),
     )
   }
-  if (typeof token !== 'string' || token === '') {
-    refuse('data.token is not a non-empty string')
-    return
-  }
   lifetimes.refresh(conn, token).then(
     (exp) => conn.json(resultReply('system', 'refresh', requestId, { exp })),
     (error: unknown) => refuse((error as Error).message),

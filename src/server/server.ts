@@ -92,6 +92,7 @@ export class RoomcastServer extends ClusterApi {
     this.#adapter = adapter
     this.#options = resolved
     this.#lifetimes = new TokenLifetimes<Connection>({
+      counters: this.#stats,
       store: () => adapter.store,
       userConnections: (userId) =>
         [...(adapter.userConnections(userId) ?? [])].flatMap((id) => connections.get(id) ?? []),

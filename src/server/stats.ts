@@ -20,6 +20,13 @@ export interface WebSocketStats {
   messagesRateLimited: number
   /** Replies and responses not sent because their connection had closed meanwhile. */
   repliesDropped: number
+  /** Connections closed (4001) because their token expired. */
+  tokensExpired: number
+  /** In-band token refreshes accepted, and refused. */
+  tokensRefreshed: number
+  tokenRefreshesRefused: number
+  /** Connections closed (4003) on this node by `wss.revoke()`. */
+  connectionsRevoked: number
   /** Handshakes refused before the upgrade, by HTTP status (e.g. `{ 401: 2, 404: 1 }`). */
   handshakesRejected: Record<number, number>
 }
@@ -34,6 +41,10 @@ export class StatsCounter {
   closedForBackpressure = 0
   messagesRateLimited = 0
   repliesDropped = 0
+  tokensExpired = 0
+  tokensRefreshed = 0
+  tokenRefreshesRefused = 0
+  connectionsRevoked = 0
   readonly #rejected = new Map<number, number>()
 
   rejected(status: number): void {
@@ -53,6 +64,10 @@ export class StatsCounter {
       closedForBackpressure: this.closedForBackpressure,
       messagesRateLimited: this.messagesRateLimited,
       repliesDropped: this.repliesDropped,
+      tokensExpired: this.tokensExpired,
+      tokensRefreshed: this.tokensRefreshed,
+      tokenRefreshesRefused: this.tokenRefreshesRefused,
+      connectionsRevoked: this.connectionsRevoked,
       handshakesRejected: Object.fromEntries(this.#rejected),
     }
   }
