@@ -25,7 +25,8 @@ export type {
   WireTarget,
 } from './adapter/types.js'
 export {
-  JwtAuth,
+  type JwsAlgorithm,
+  type JwtAuth,
   type JwtOptions,
   jwt,
   type SeedJwtAuth,

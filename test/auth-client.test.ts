@@ -142,4 +142,26 @@ describe('expiry, reconnection and revocation', () => {
     // Fresh: the handler ran and joined by itself (server code is trusted).
     assert.deepEqual(third.getRooms(), ['vip'])
   })
+
+  test("a resumed session takes the new token's claims over the session's copy", async () => {
+    const { srv, accepted } = await authServer({
+      auth: jwt({ secret: SECRET, map: (payload) => ({ role: payload.role }) }),
+    })
+    const tokens = [sign({ sub: 'alice', role: 'admin' }), sign({ sub: 'alice', role: 'user' })]
+    const app = client(
+      srv.url('/app'),
+      () => tokens.shift() ?? sign({ sub: 'alice', role: 'user' }),
+    )
+    const opens: boolean[] = []
+    app.on('open', ({ recovered }) => opens.push(recovered))
+    const first = await accepted.next()
+    await eventually(() => opens.length === 1, 'opened')
+    assert.equal(first.metadata.role, 'admin')
+    first.metadata.draft = 'kept'
+    first.terminate()
+    const second = await within(accepted.next(), 3000, 'the reconnect')
+    await eventually(() => opens.length === 2, 'reopened')
+    assert.deepEqual(opens, [false, true])
+    assert.deepEqual(second.metadata, { role: 'user', draft: 'kept' })
+  })
 })

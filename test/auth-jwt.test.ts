@@ -45,13 +45,15 @@ describe('jwt() at the handshake', () => {
       const seen: WSConnection[] = []
       const srv = await startServer({ auth, onConnection: (conn) => seen.push(conn) })
       try {
-        const conn = await identityOf(srv.url(`/?token=${token}`), {}, seen)
+        const conn = await identityOf(srv.url(`/?room=x&token=${token}`), {}, seen)
         assert.ok(conn)
         const sub = conn.user?.userId
         assert.match(String(sub), /^u-(hs|rs|es)$/)
         assert.equal(conn.userId, sub)
         assert.equal(conn.user?.payload.role, 'admin')
-        assert.equal(conn.query.get('token'), token)
+        // The credential stays out of conn.query; the rest of the query is as sent.
+        assert.equal(conn.query.get('token'), null)
+        assert.equal(conn.query.get('room'), 'x')
       } finally {
         await srv.close()
       }
@@ -188,6 +190,52 @@ describe('jwt() at the handshake', () => {
     }
   })
 
+  test('a sub that is not a string or a safe integer is refused (past 2^53 ids round onto each other)', async () => {
+    const srv = await startServer({ auth: jwt({ secret: SECRET }) })
+    try {
+      for (const sub of [2 ** 53, 1.5, 1e21]) {
+        const token = await sign({ sub: sub as unknown as string })
+        assert.equal(await handshakeOutcome(srv.url(`/?token=${token}`)), 401, String(sub))
+      }
+    } finally {
+      await srv.close()
+    }
+  })
+
+  test('protocol: a dotted subprotocol name is never taken for the token', async () => {
+    const seen: WSConnection[] = []
+    const srv = await startServer({
+      auth: jwt({ secret: SECRET, tokenFrom: 'protocol' }),
+      subprotocols: ['wamp.2.json'],
+      onConnection: (conn) => seen.push(conn),
+    })
+    try {
+      const token = await sign({ sub: 'wamp-user' })
+      const client = await connect(srv.url('/'), { protocols: ['wamp.2.json', token] })
+      assert.equal(client.ws.protocol, 'wamp.2.json')
+      client.close()
+      await client.closed
+      assert.equal(seen.at(-1)?.userId, 'wamp-user')
+    } finally {
+      await srv.close()
+    }
+  })
+
+  test("without debug: true the refusal's reason still reaches logger.debug", async () => {
+    const lines: string[] = []
+    const logger = { ...recordingLogger(), debug: (line: string) => lines.push(line) }
+    const srv = await startServer({ auth: jwt({ secret: SECRET }), logger })
+    try {
+      const expired = await sign({ sub: 'a' }, { expiresIn: -60 })
+      assert.equal(await handshakeOutcome(srv.url(`/?token=${expired}`)), 401)
+      assert.equal(lines.length, 1)
+      assert.match(lines[0] ?? '', /handshake refused: 401 token refused: ERR_JWT_EXPIRED/)
+      assert.doesNotMatch(lines[0] ?? '', /eyJ/)
+    } finally {
+      await srv.close()
+    }
+  })
+
   test('a verifyClient naming another user than the token is refused', async () => {
     const srv = await startServer({
       auth: jwt({ secret: SECRET }),
@@ -276,13 +324,13 @@ describe('jwt() configuration', () => {
     )
 
   test('none, unknown names, mixed families and unfit keys are refused at once', () => {
-    refused({ secret: SECRET, algorithms: ['none'] }, /unsigned tokens are never accepted/)
-    refused({ secret: SECRET, algorithms: ['HS999'] }, /jwt\.algorithms/)
+    refused({ secret: SECRET, algorithms: ['none' as never] }, /unsigned tokens are never accepted/)
+    refused({ secret: SECRET, algorithms: ['HS999' as never] }, /jwt\.algorithms/)
     refused({ publicKey: keys.rsa.publicPem, algorithms: ['RS256', 'HS256'] }, /not both/)
-    refused({ publicKey: keys.rsa.publicPem, algorithms: ['HS256'] }, /rsa key can verify/)
-    refused({ publicKey: keys.rsa.publicPem, algorithms: ['ES256'] }, /rsa key can verify/)
-    refused({ publicKey: keys.ec.publicKey, algorithms: ['ES384'] }, /ec key can verify/)
-    refused({ secret: SECRET, algorithms: ['RS256'] }, /secret can verify/)
+    refused({ publicKey: keys.rsa.publicPem, algorithms: ['HS256'] }, /an RSA key can verify/)
+    refused({ publicKey: keys.rsa.publicPem, algorithms: ['ES256'] }, /an RSA key can verify/)
+    refused({ publicKey: keys.ec.publicKey, algorithms: ['ES384'] }, /an EC key can verify/)
+    refused({ secret: SECRET, algorithms: ['RS256'] }, /a secret can verify/)
     refused({ jwks: { keys: [] }, algorithms: ['HS256'] }, /public-key algorithms with jwks/)
   })
 
@@ -293,6 +341,17 @@ describe('jwt() configuration', () => {
     const privatePem = keys.rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
     refused({ publicKey: privatePem }, /never the private key/)
     refused({ secret: '' }, /jwt\.secret/)
+    refused(
+      { secret: undefined } as never,
+      /"jwt\.secret": expected exactly one of secret, publicKey or jwks, got undefined/,
+    )
+    // A public key as an HMAC secret would let anyone holding it sign tokens.
+    refused({ secret: keys.rsa.publicPem }, /not a PEM key/)
+    refused({ secret: 'short' }, /at least 32 bytes for HS256/)
+    refused(
+      { secret: SECRET.padEnd(47, 'x'), algorithms: ['HS384'] },
+      /at least 48 bytes for HS384/,
+    )
     refused({ secret: SECRET, tokenFrom: 'body:token' as 'protocol' }, /jwt\.tokenFrom/)
     refused({ secret: SECRET, onExpiring: () => {} }, /refreshBefore/)
     refused({ secret: SECRET, issuer: '' }, /jwt\.issuer/)
@@ -311,6 +370,10 @@ describe('jwt() configuration', () => {
     assert.throws(
       () => createWebSocket({ auth: { jwtSecretKey: undefined } as never }),
       /auth\.jwtSecretKey/,
+    )
+    assert.throws(
+      () => createWebSocket({ auth: { jwtSecretKey: 'dev' } }),
+      /"auth\.jwtSecretKey": expected at least 32 bytes for HS256/,
     )
   })
 })

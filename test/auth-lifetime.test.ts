@@ -14,7 +14,7 @@ import { connectionQueue } from './helpers/capture.ts'
 import { assertStillOpen, closedOf, handshakeOutcome, type TestClient } from './helpers/client.ts'
 import { nextJson } from './helpers/json.ts'
 import { serverFixture } from './helpers/teardown.ts'
-import { delay, within } from './helpers/timeout.ts'
+import { delay, eventually, within } from './helpers/timeout.ts'
 import { nowSeconds, SECRET, sign } from './helpers/tokens.ts'
 
 const { open, serve } = serverFixture()
@@ -162,6 +162,54 @@ describe('in-band refresh', () => {
     assert.equal((await closedOf(client)).code, 4001)
   })
 
+  test('one warning per token: a refresh inside the window is not warned again (no refresh loop)', async () => {
+    let warnings = 0
+    const { join } = await authServer({
+      secret: SECRET,
+      refreshBefore: 10_000,
+      onExpiring: () => warnings++,
+    })
+    const { client } = await join((await expiringIn(4)).token)
+    let refreshes = 0
+    // A client that refreshes on every warning, with tokens shorter than refreshBefore.
+    const refreshing = (async () => {
+      for (;;) {
+        const message = (await nextJson(client, 3000).catch(() => undefined)) as
+          | { action?: string }
+          | undefined
+        if (message === undefined) return
+        if (message.action !== 'expiring') continue
+        refreshes++
+        const next = await expiringIn(4)
+        send(client, {
+          type: 'system',
+          action: 'refresh',
+          data: { token: next.token },
+          requestId: refreshes,
+        })
+      }
+    })()
+    await delay(1500)
+    assert.equal(warnings, 1, `onExpiring ran ${warnings} times`)
+    assert.equal(refreshes, 1)
+    client.close()
+    await refreshing
+  })
+
+  test('map() runs again on refresh: the metadata it derives follows the token', async () => {
+    const { join } = await authServer({
+      secret: SECRET,
+      map: (payload) => ({ role: payload.role }),
+    })
+    const { client, conn } = await join(await sign({ sub: 'alice', role: 'admin' }))
+    assert.equal(conn.metadata.role, 'admin')
+    conn.metadata.own = 'kept'
+    const demoted = await sign({ sub: 'alice', role: 'user' })
+    send(client, { type: 'system', action: 'refresh', data: { token: demoted }, requestId: 1 })
+    await nextJson(client)
+    assert.deepEqual(conn.metadata, { role: 'user', own: 'kept' })
+  })
+
   test('with controllers and the system controller registered, refresh is still the server’s', async () => {
     const { join } = await authServer({ secret: SECRET }, (wss) =>
       wss.controllers(systemController()),
@@ -214,6 +262,30 @@ describe('revocation', () => {
       error: { code: 'ERR_UNAUTHORIZED', message: 'Token refused' },
     })
     await assertStillOpen(other.client)
+  })
+
+  test('a revocation during a handshake still in verifyClient refuses it (by jti and by user)', async () => {
+    const gate = { open: () => {} }
+    let waiting = 0
+    const { server, wss } = await authServer({ secret: SECRET }, () => {}, {
+      verifyClient: () =>
+        new Promise<boolean>((resolve) => {
+          waiting++
+          gate.open = () => resolve(true)
+        }),
+    })
+    for (const [target, token] of [
+      [{ jti: 'racing' }, await sign({ sub: 'alice', jti: 'racing' })],
+      [{ userId: 'bob' }, await sign({ sub: 'bob' })],
+    ] as const) {
+      const before = waiting
+      const outcome = handshakeOutcome(server.url(`/?token=${token}`))
+      await eventually(() => waiting === before + 1, 'verifyClient reached')
+      await wss.revoke(target)
+      gate.open()
+      assert.equal(await outcome, 401, JSON.stringify(target))
+    }
+    assert.equal(wss.getConnectionCount(), 0)
   })
 
   test('a revocation lasts until the token expires, then is forgotten', async () => {
@@ -278,6 +350,15 @@ describe('authorizeJoin: one hook for every way into a room', () => {
     // Server code that does not ask is trusted.
     conn.join('secret')
     assert.ok(conn.getRooms().includes('secret'))
+  })
+
+  test('only true admits: a hook that forgets to return refuses', async () => {
+    const { join } = await authServer({ secret: SECRET }, () => {}, {
+      authorizeJoin: (() => undefined) as never,
+    })
+    const { conn } = await join(await sign({ sub: 'alice' }))
+    assert.equal(conn.mayJoin('public'), false)
+    assert.equal(await conn.join('public', { authorize: true }), false)
   })
 
   test('a throwing hook refuses and is reported', async () => {

@@ -18,21 +18,25 @@ import {
 import { count, invalid } from '../options/checks.js'
 import { assertKnownKeys, keySet } from '../options/known-keys.js'
 import type { WSConnection } from '../types.js'
-import { checkAlgorithms, publicKey, secretKey } from './keys.js'
-import { type TokenSource, tokenReader } from './token-source.js'
+import { checkAlgorithms, type JwsAlgorithm, publicKey, secretKey } from './keys.js'
+import { type TokenSource, type TokenSources, tokenSources, withoutParams } from './token-source.js'
 
+export type { JwsAlgorithm } from './keys.js'
 export type { TokenSource } from './token-source.js'
 
 /** Options of {@link jwt}: one of `secret`, `publicKey` or `jwks`. */
 export interface JwtOptions {
-  /** HMAC secret (HS256 unless `algorithms` says otherwise). */
+  /** HMAC secret, at least as long as the hash (32 bytes for HS256, the default algorithm). */
   secret?: string | Uint8Array | KeyObject
   /** Public key as a PEM string (SPKI or certificate) or a `KeyObject`; its type implies the algorithm. */
   publicKey?: string | KeyObject
-  /** A JSON Web Key Set: its URL (fetched and cached by jose) or the set itself. @default algorithms ['RS256', 'ES256'] */
+  /** A JSON Web Key Set: its URL (fetched and cached by jose) or the set itself. */
   jwks?: string | URL | JSONWebKeySet
-  /** Algorithms accepted; checked against the key. @default the one the key implies */
-  algorithms?: string[]
+  /**
+   * Algorithms accepted; checked against the key when `jwt()` is called.
+   * @default the one the key implies (HS256, RS256, PS256, ES256/384/512 by curve, EdDSA); ['RS256', 'ES256'] for `jwks`
+   */
+  algorithms?: JwsAlgorithm[]
   /** Required `iss`. */
   issuer?: string | string[]
   /** Required `aud` (one of them). */
@@ -64,6 +68,8 @@ export interface VerifiedToken {
   /** `exp` in seconds since the epoch; `undefined` for a token that never expires. */
   readonly exp: number | undefined
   readonly jti: string | undefined
+  /** When its verification began (ms since the epoch): a revocation after it still applies. */
+  readonly checkedAt: number
 }
 
 /** Why a token was refused: for the logger and `debug`, never for the client. */
@@ -86,14 +92,18 @@ const JWT_KEYS = keySet<JwtOptions>({
   onExpiring: true,
 })
 
+/** Marks a verifier made by {@link jwt}, across copies of the package. */
+const JWT_AUTH = Symbol.for('roomcast.jwtAuth')
+
 /** A verifier made by {@link jwt}; pass it as `auth`. */
 export class JwtAuth {
+  /** @internal */ readonly [JWT_AUTH] = true
   /** @internal */ readonly optional: boolean
   /** @internal Milliseconds added to `exp` for the expiry deadline. */ readonly toleranceMs: number
   /** @internal */ readonly refreshBefore: number
   /** @internal */ readonly onExpiring: JwtOptions['onExpiring']
   /** @internal */ readonly map: JwtOptions['map']
-  readonly #read: (request: IncomingMessage, search: string) => string | undefined
+  readonly #sources: TokenSources
   readonly #key: JWTVerifyGetKey
   readonly #verify: Parameters<typeof jwtVerify>[2]
 
@@ -103,11 +113,16 @@ export class JwtAuth {
       throw invalid('jwt', 'an options object { secret | publicKey | jwks, … }', options)
     }
     assertKnownKeys(options, JWT_KEYS, { object: 'jwt', scope: 'jwt()' })
-    const given = ['secret', 'publicKey', 'jwks'].filter(
-      (name) => options[name as keyof JwtOptions] !== undefined,
-    )
+    const keys = ['secret', 'publicKey', 'jwks'] as const
+    const given = keys.filter((name) => options[name] !== undefined)
     if (given.length !== 1) {
-      throw invalid('jwt', 'exactly one of secret, publicKey or jwks', given.join(', ') || 'none')
+      // `secret: process.env.JWT_SECRET` with the variable unset is the usual way to get here.
+      const unset = keys.find((name) => name in options && options[name] === undefined)
+      throw invalid(
+        unset === undefined ? 'jwt' : `jwt.${unset}`,
+        'exactly one of secret, publicKey or jwks',
+        unset === undefined ? given.join(', ') || 'none' : undefined,
+      )
     }
     let algorithms: string[]
     if (options.jwks !== undefined) {
@@ -130,7 +145,7 @@ export class JwtAuth {
         ? {}
         : { audience: claimList('audience', options.audience) }),
     }
-    this.#read = tokenReader(options.tokenFrom)
+    this.#sources = tokenSources(options.tokenFrom)
     this.toleranceMs = tolerance * 1000
     this.optional = flag('jwt.optional', options.optional)
     this.refreshBefore = count('jwt.refreshBefore', options.refreshBefore, {}, 0)
@@ -143,7 +158,12 @@ export class JwtAuth {
 
   /** @internal The token the handshake carries, if any. */
   read(request: IncomingMessage, search: string): string | undefined {
-    return this.#read(request, search)
+    return this.#sources.read(request, search)
+  }
+
+  /** @internal The query string without the token, for `conn.query`. */
+  withoutToken(search: string): string {
+    return withoutParams(search, this.#sources.queryParams)
   }
 
   /**
@@ -151,6 +171,7 @@ export class JwtAuth {
    * @throws {TokenRefused} saying why.
    */
   async verify(token: string): Promise<VerifiedToken> {
+    const checkedAt = Date.now()
     let payload: JWTPayload
     try {
       ;({ payload } = await jwtVerify(token, this.#key, this.#verify))
@@ -161,15 +182,16 @@ export class JwtAuth {
       )
     }
     const sub = payload.sub as unknown
+    // A number past 2^53 would round onto another user's id: only safe integers convert.
     const userId =
       typeof sub === 'string' && sub !== ''
         ? sub
-        : typeof sub === 'number' && Number.isFinite(sub)
+        : Number.isSafeInteger(sub)
           ? String(sub)
           : undefined
-    if (userId === undefined) throw new TokenRefused('the token has no sub claim')
+    if (userId === undefined) throw new TokenRefused('the token has no string or integer sub')
     const jti = typeof payload.jti === 'string' && payload.jti !== '' ? payload.jti : undefined
-    return { userId, payload, exp: payload.exp, jti }
+    return { userId, payload, exp: payload.exp, jti, checkedAt }
   }
 }
 
@@ -195,16 +217,27 @@ const SEED_KEYS = keySet<SeedJwtAuth>({ jwtSecretKey: true })
  */
 export function resolveAuth(value: unknown, name: string): JwtAuth | undefined {
   if (value === undefined || value === false) return undefined
-  if (value instanceof JwtAuth) return value
+  if (isJwtAuth(value)) return value
   if (typeof value === 'object' && value !== null && 'jwtSecretKey' in value) {
     assertKnownKeys(value, SEED_KEYS, { object: 'auth', scope: name })
     const secret = (value as SeedJwtAuth).jwtSecretKey
     if (typeof secret !== 'string' || secret === '') {
       throw invalid(`${name}.jwtSecretKey`, 'a non-empty string', secret)
     }
-    return jwt({ secret, optional: true })
+    try {
+      return jwt({ secret, optional: true })
+    } catch (error) {
+      // Name the option the seed's users wrote, not the jwt() form it became.
+      if (error instanceof Error)
+        error.message = error.message.replace('jwt.secret', `${name}.jwtSecretKey`)
+      throw error
+    }
   }
   throw invalid(name, "jwt({ … }) or seed 004's { jwtSecretKey }", typeof value)
+}
+
+function isJwtAuth(value: unknown): value is JwtAuth {
+  return typeof value === 'object' && value !== null && JWT_AUTH in value
 }
 
 function keyResolver(jwks: unknown): JWTVerifyGetKey {

@@ -11,15 +11,29 @@ const RSA = ['RS256', 'RS384', 'RS512'] as const
 const RSA_PSS = ['PS256', 'PS384', 'PS512'] as const
 const EC_CURVES = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' } as const
 
+/** A JWS algorithm `jwt()` verifies; `none` is not one. */
+export type JwsAlgorithm =
+  | (typeof HMAC)[number]
+  | (typeof RSA)[number]
+  | (typeof RSA_PSS)[number]
+  | keyof typeof EC_CURVES
+  | 'EdDSA'
+  | 'Ed25519'
+
 /** Every algorithm `jwt()` accepts in `algorithms`. */
-export const ALGORITHMS: ReadonlySet<string> = new Set([
+export const ALGORITHMS: ReadonlySet<string> = new Set<JwsAlgorithm>([
   ...HMAC,
   ...RSA,
   ...RSA_PSS,
-  ...Object.keys(EC_CURVES),
+  'ES256',
+  'ES384',
+  'ES512',
   'EdDSA',
   'Ed25519',
 ])
+
+/** RFC 7518 §3.2: an HMAC key at least as long as the hash's output. */
+const HMAC_KEY_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 }
 
 const isHmac = (alg: string) => (HMAC as readonly string[]).includes(alg)
 
@@ -90,8 +104,17 @@ export function checkAlgorithms(given: unknown, key: KeyObject | 'jwks'): string
   }
   for (const alg of algorithms) {
     if (!fits(alg, key)) {
-      const kind = key.type === 'secret' ? 'secret' : `${key.asymmetricKeyType} key`
-      throw invalid('jwt.algorithms', `algorithms a ${kind} can verify`, alg)
+      const kind =
+        key.type === 'secret' ? 'a secret' : `an ${key.asymmetricKeyType?.toUpperCase()} key`
+      throw invalid('jwt.algorithms', `algorithms ${kind} can verify`, alg)
+    }
+    const bytes = HMAC_KEY_BYTES[alg]
+    if (bytes !== undefined && (key.symmetricKeySize ?? 0) < bytes) {
+      throw invalid(
+        'jwt.secret',
+        `at least ${bytes} bytes for ${alg} (RFC 7518: no shorter than the hash)`,
+        `${key.symmetricKeySize} bytes`,
+      )
     }
   }
   return [...algorithms]
@@ -99,6 +122,10 @@ export function checkAlgorithms(given: unknown, key: KeyObject | 'jwks'): string
 
 /** `secret` as a KeyObject. @throws {RoomcastError} for an empty or non-binary secret. */
 export function secretKey(secret: unknown, name: string): KeyObject {
+  if (typeof secret === 'string' && secret.includes('-----BEGIN')) {
+    // A public key used as an HMAC secret lets anyone who has it sign tokens.
+    throw invalid(name, 'an HMAC secret, not a PEM key (give a public key as publicKey)', 'a PEM')
+  }
   if (typeof secret === 'string' && secret.length > 0) return createSecretKey(Buffer.from(secret))
   if (secret instanceof Uint8Array && secret.length > 0) return createSecretKey(secret)
   if (isKeyObject(secret) && secret.type === 'secret') return secret

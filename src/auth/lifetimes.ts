@@ -17,6 +17,12 @@ export const RevokedClose = { code: CloseCode.Revoked, reason: 'Revoked' } as co
 /** How long a revoked token id is refused when its expiry is not known. */
 export const DEFAULT_REVOCATION_TTL = 24 * 60 * 60 * 1000
 
+/**
+ * How long a user's revocation is remembered, for handshakes and refreshes
+ * that were being verified when it came: longer than any of them may take.
+ */
+const RACE_WINDOW = 5 * 60 * 1000
+
 /** A connection's token and where the sweep keeps it. */
 export interface TokenGrant {
   token: VerifiedToken
@@ -24,6 +30,8 @@ export interface TokenGrant {
   /** Slots in the deadline wheels; -1 when not scheduled. */
   expirySlot: number
   warningSlot: number
+  /** The `exp` last warned about: one warning per token lifetime, however often it is refreshed. */
+  warnedExp: number | undefined
 }
 
 /** A connection as the lifetimes see it: with the token it holds. */
@@ -56,6 +64,8 @@ export class TokenLifetimes<C extends TokenHolder> {
   readonly #warnings = new Deadlines<C>()
   /** Revoked token ids and until when (ms since the epoch). */
   readonly #revoked = new Map<string, number>()
+  /** Users revoked lately, and when: a token verified before that does not get in. */
+  readonly #revokedUsers = new Map<string, number>()
 
   constructor(deps: LifetimeDeps<C>) {
     this.#deps = deps
@@ -79,11 +89,28 @@ export class TokenLifetimes<C extends TokenHolder> {
     return this.#checked(auth, raw)
   }
 
+  /**
+   * Whether a token verified a moment ago still holds: no revocation of its
+   * id, or of its user since it was verified, came in the meantime.
+   */
+  stillAdmitted(token: VerifiedToken): boolean {
+    const until = token.jti === undefined ? undefined : this.#revoked.get(token.jti)
+    if (until !== undefined && until > Date.now()) return false
+    const revokedAt = this.#revokedUsers.get(token.userId)
+    return revokedAt === undefined || revokedAt < token.checkedAt
+  }
+
   /** The connection opened with `token`: its deadlines start. */
   opened(conn: C, auth: JwtAuth, token: VerifiedToken): void {
-    const grant: TokenGrant = { token, auth, expirySlot: -1, warningSlot: -1 }
+    const grant: TokenGrant = {
+      token,
+      auth,
+      expirySlot: -1,
+      warningSlot: -1,
+      warnedExp: undefined,
+    }
     conn.grant = grant
-    this.#schedule(conn, grant)
+    this.#schedule(conn, grant, false)
   }
 
   closed(conn: C): void {
@@ -108,11 +135,15 @@ export class TokenLifetimes<C extends TokenHolder> {
       if (token.userId !== grant.token.userId) {
         throw new TokenRefused(`sub ${JSON.stringify(token.userId)} is not the connection's`)
       }
+      if (!this.stillAdmitted(token)) throw new TokenRefused('revoked while it was verified')
+      const metadata = grant.auth.map?.(token.payload)
       counters.tokensRefreshed++
       if (!conn.isOpen || conn.grant !== grant) return token.exp
       this.#unschedule(conn, grant)
       grant.token = token
-      this.#schedule(conn, grant)
+      // What map() derives follows the token, as conn.user does.
+      if (metadata !== undefined) Object.assign(conn.metadata, metadata)
+      this.#schedule(conn, grant, true)
       return token.exp
     } catch (error) {
       counters.tokenRefreshesRefused++
@@ -133,6 +164,7 @@ export class TokenLifetimes<C extends TokenHolder> {
       if (grant === undefined || !conn.isOpen) continue
       grant.warningSlot = -1
       const exp = grant.token.exp ?? 0
+      grant.warnedExp = exp
       const msLeft = Math.max(0, exp * 1000 - now)
       try {
         grant.auth.onExpiring?.(conn, msLeft)
@@ -151,11 +183,16 @@ export class TokenLifetimes<C extends TokenHolder> {
   revoke(userId: string | undefined, jti: string | undefined, until: number): [number, number] {
     const closing = new Set<C>()
     let expiry = 0
+    const now = Date.now()
     if (userId !== undefined) {
+      for (const [user, at] of this.#revokedUsers) {
+        if (at < now - RACE_WINDOW) this.#revokedUsers.delete(user)
+      }
+      this.#revokedUsers.set(userId, now)
       for (const conn of this.#deps.userConnections(userId)) closing.add(conn)
     }
     if (jti !== undefined) {
-      this.#forgetExpired(Date.now())
+      this.#forgetExpired(now)
       this.#revoked.set(jti, Math.max(until, this.#revoked.get(jti) ?? 0))
       for (const conn of this.#deps.connections()) {
         const token = conn.grant?.token
@@ -203,12 +240,18 @@ export class TokenLifetimes<C extends TokenHolder> {
     for (const [jti, until] of this.#revoked) if (until <= now) this.#revoked.delete(jti)
   }
 
-  #schedule(conn: C, grant: TokenGrant): void {
+  /**
+   * Arms the expiry and the warning. A refreshed token already inside the
+   * warning window is not warned about again: the client has just refreshed.
+   */
+  #schedule(conn: C, grant: TokenGrant, refreshed: boolean): void {
     const exp = grant.token.exp
     if (exp === undefined) return
     grant.expirySlot = this.#expiries.add(conn, exp * 1000 + grant.auth.toleranceMs)
     const before = grant.auth.refreshBefore
-    if (before > 0) grant.warningSlot = this.#warnings.add(conn, exp * 1000 - before)
+    if (before === 0 || grant.warnedExp === exp) return
+    const warnAt = exp * 1000 - before
+    if (!refreshed || warnAt > Date.now()) grant.warningSlot = this.#warnings.add(conn, warnAt)
   }
 
   #unschedule(conn: C, grant: TokenGrant): void {

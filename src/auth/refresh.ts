@@ -52,7 +52,8 @@ export function answerRefresh<C extends TokenHolder>(
     )
   }
   lifetimes.refresh(conn, token).then(
-    (exp) => conn.json(resultReply('system', 'refresh', requestId, { exp })),
+    // `null` for a token that never expires: the reply always carries `exp`.
+    (exp) => conn.json(resultReply('system', 'refresh', requestId, { exp: exp ?? null })),
     (error: unknown) => refuse((error as Error).message),
   )
 }

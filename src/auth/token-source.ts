@@ -11,8 +11,11 @@ export type TokenSource = `query:${string}` | `header:${string}` | `cookie:${str
 /** Reads a token from the upgrade request and its query string (without `?`). */
 type Reader = (request: IncomingMessage, search: string) => string | undefined
 
-/** A compact JWS: three base64url parts. Subprotocol names never look like this. */
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+/**
+ * A compact JWS: three base64url parts, the first a JSON object (`eyJ` is
+ * `{"`), which no subprotocol name is (`wamp.2.json` is dotted, but not that).
+ */
+const COMPACT_JWS = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
 const nonEmpty = (value: string | undefined) =>
   value === undefined || value === '' ? undefined : value
@@ -77,21 +80,43 @@ function reader(source: unknown): Reader {
   )
 }
 
-/**
- * One reader over the sources in order: the first that holds a token gives it.
- * @throws {RoomcastError} `ERR_INVALID_OPTION` for a malformed source.
- */
-export function tokenReader(sources: TokenSource | readonly TokenSource[] | undefined): Reader {
-  const list =
+/** Where the tokens are: one reader over the sources, and the query parameters among them. */
+export interface TokenSources {
+  /** The first source, in order, that holds a token gives it. */
+  read: Reader
+  /** Query parameters that carry tokens: kept out of `conn.query`. */
+  queryParams: readonly string[]
+}
+
+/** @throws {RoomcastError} `ERR_INVALID_OPTION` for a malformed source. */
+export function tokenSources(
+  sources: TokenSource | readonly TokenSource[] | undefined,
+): TokenSources {
+  const list: readonly unknown[] =
     sources === undefined ? ['query:token'] : Array.isArray(sources) ? sources : [sources]
   if (list.length === 0) throw invalid('jwt.tokenFrom', 'at least one source', '[]')
   const readers = list.map(reader)
-  if (readers.length === 1) return readers[0] as Reader
-  return (request, search) => {
-    for (const read of readers) {
-      const token = read(request, search)
-      if (token !== undefined) return token
-    }
-    return undefined
-  }
+  const queryParams = list.flatMap((source) =>
+    typeof source === 'string' && source.startsWith('query:') ? [source.slice(6)] : [],
+  )
+  const read: Reader =
+    readers.length === 1
+      ? (readers[0] as Reader)
+      : (request, search) => {
+          for (const readOne of readers) {
+            const token = readOne(request, search)
+            if (token !== undefined) return token
+          }
+          return undefined
+        }
+  return { read, queryParams }
+}
+
+/** `search` without the parameters in `names` (as written, when it has none of them). */
+export function withoutParams(search: string, names: readonly string[]): string {
+  if (names.length === 0 || search === '') return search
+  const query = new URLSearchParams(search)
+  if (!names.some((name) => query.has(name))) return search
+  for (const name of names) query.delete(name)
+  return query.toString()
 }

@@ -58,7 +58,7 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
    * plain client that never caught up, which so pays nothing for either.
    */
   durable: DurableLink | undefined
-  /** The token it was opened with, or refreshed to; absent without token authentication. */
+  /** @internal The token it was opened with, or refreshed to; absent without token authentication. */
   grant: TokenGrant | undefined
   readonly openedAt = Date.now()
   lastPong = this.openedAt

@@ -288,7 +288,8 @@ export class Durability {
       })
     const apply = (recovered: boolean) => {
       if (recovered) {
-        conn.metadata = { ...seeded, ...session.metadata }
+        // The new handshake's identity (a fresh token's claims) wins over the session's copy.
+        conn.metadata = { ...session.metadata, ...seeded }
         joinAll(others)
       } else leaveAll()
       announce(recovered)

@@ -3,6 +3,7 @@ import type { Adapter, ConnectionInfo, PresenceEntry } from '../adapter/index.js
 import { DEFAULT_REVOCATION_TTL } from '../auth/index.js'
 import { ClusterQueries, type ClusterReply, type ClusterTarget } from '../cluster/index.js'
 import { WebSocketRedisSubscriberEvent } from '../compat/index.js'
+import { toError } from '../errors.js'
 import { assertKnownKeys, keySet } from '../options/index.js'
 import { assertRoomName } from '../rooms.js'
 import type { WSConnection } from '../types.js'
@@ -140,7 +141,9 @@ export abstract class ClusterApi extends BroadcastApi {
    * `jti`, anywhere in the cluster with 4003 `Revoked`; a revoked `jti` is
    * refused at later handshakes and refreshes until the token expires (kept
    * in Redis with the Redis adapter, so nodes started later refuse it too).
-   * @returns how many connections closed, per the cluster's answers.
+   * @returns how many connections closed, per the cluster's answers; `partial`
+   * (with the reason in `errors`) when a node did not answer or the store
+   * could not keep the revoked id.
    * @throws {TypeError} without `userId` or `jti`, or for a malformed one.
    */
   async revoke(target: RevokeTarget): Promise<ClusterReply<number>> {
@@ -175,11 +178,26 @@ export abstract class ClusterApi extends BroadcastApi {
     const [closed, expiry] = reply.value
     const store = this.#adapter.store
     const keep = exp !== undefined || expiry === 0 ? until : expiry
-    if (jti !== undefined && keep > now && store?.revoke !== undefined) {
-      await store.revoke(jti, keep - now)
+    if (jti === undefined || keep <= now || store?.revoke === undefined) {
+      return { ...reply, value: closed }
     }
-    return { ...reply, value: closed }
+    try {
+      await store.revoke(jti, keep - now)
+      return { ...reply, value: closed }
+    } catch (error) {
+      // The live nodes were told; nodes started later will not know: a partial revocation.
+      const message = `revocation not kept in the store: ${toError(error).message}`
+      return {
+        ...reply,
+        value: closed,
+        errors: [...reply.errors, { nodeId: this.nodeId, error: message }],
+        partial: true,
+      }
+    }
   }
+
+  /** This server's id among the nodes of a cluster. */
+  abstract readonly nodeId: string
 
   /** Who is in a room, cluster-wide: users, each with their connection count per node. */
   presence(room: string): Promise<PresenceEntry[]> {

@@ -117,11 +117,15 @@ export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
       const request = readRefresh(text)
       if (request === undefined) return false
       answerRefresh(lifetimes, conn, request, (refused, reason) => {
-        if (debug) debugLog(logger, `roomcast: token refresh refused for ${refused.id}: ${reason}`)
+        const line = `roomcast: token refresh refused for ${refused.id}: ${reason}`
+        if (debug) debugLog(logger, line)
+        else logger.debug?.(line)
       })
       return true
     },
-    mayJoin: (conn, room) => options.authorizeJoin?.(conn, room) ?? true,
+    // Only `true` admits: a hook that forgets to return refuses, as an async one would.
+    mayJoin: (conn, room) =>
+      options.authorizeJoin === undefined ? true : options.authorizeJoin(conn, room),
     connectionClosed: (conn, code, reason) => {
       if (debug) logClose(logger, conn, code, reason, adapter.roomsOf(conn.id))
       deps.forget(conn)

@@ -173,6 +173,7 @@ export class RoomcastServer extends ClusterApi {
       connectionCount: () => this.#connections.size,
       rejected: (status) => this.#stats.rejected(status),
       admit: (auth, request, search) => this.#lifetimes.admit(auth, request, search),
+      stillAdmitted: (token) => this.#lifetimes.stillAdmitted(token),
       resume: resolved.recovery === undefined ? undefined : (target) => durability.resume(target),
       accept: createAcceptor({
         options: resolved,

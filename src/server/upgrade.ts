@@ -42,6 +42,8 @@ export interface UpgradeDeps {
   rejected(status: number): void
   /** Verifies the handshake's token: `undefined` for an anonymous one, a throw to refuse. */
   admit(auth: JwtAuth, request: IncomingMessage, search: string): Promise<VerifiedToken | undefined>
+  /** Whether a token verified earlier in this handshake was not revoked since. */
+  stillAdmitted(token: VerifiedToken): boolean
   /** Finds the session a roomcast client asks to resume, after auth (with `recovery`). */
   resume: ((route: AcceptedRoute) => Promise<void>) | undefined
   accept(socket: WebSocket, request: IncomingMessage, route: AcceptedRoute): void
@@ -113,6 +115,7 @@ async function authorize(
 const IDENTITY_KEYS = keySet<Identity>({ userId: true, metadata: true })
 
 const SHUTTING_DOWN: Rejection = { status: 503, message: 'Server is shutting down' }
+const UNAUTHORIZED: Rejection = { status: 401, message: 'Unauthorized' }
 
 function splitUrl(url: string): { path: string; search: string } {
   const q = url.indexOf('?')
@@ -138,12 +141,10 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     reason = rejection.message,
   ): void => {
     deps.rejected(rejection.status)
-    if (options.debug) {
-      debugLog(
-        options.logger,
-        `roomcast: handshake refused: ${rejection.status} ${reason} (${describeRequest(request)})`,
-      )
-    }
+    const line = `roomcast: handshake refused: ${rejection.status} ${reason} (${describeRequest(request)})`
+    if (options.debug) debugLog(options.logger, line)
+    // Why a token was refused never reaches the client: the logger's debug level hears it.
+    else if (rejection.status === 401) options.logger.debug?.(line)
     writeRejection(socket, rejection)
   }
 
@@ -169,6 +170,8 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     } catch (error) {
       return `token refused: ${toError(error).message}`
     }
+    // The token is a credential: it stays out of conn.query (request.url still holds it).
+    target.search = auth.withoutToken(target.search)
     if (token === undefined) return { token, identity: undefined }
     let metadata: Record<string, unknown> | undefined
     try {
@@ -293,6 +296,9 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
       return
     }
     if (deps.isClosing()) return reject(request, socket, SHUTTING_DOWN)
+    if (target.token !== undefined && !deps.stillAdmitted(target.token)) {
+      return reject(request, socket, UNAUTHORIZED, 'token revoked during the handshake')
+    }
     try {
       // Synchronous here: ws has no verifyClient of its own, so it upgrades or refuses at once.
       target.entry.wsServer.handleUpgrade(request, socket, head, (ws) => {
@@ -367,7 +373,7 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
             target.token = verdict.token
             return proceed(request, socket, head, target)
           }
-          reject(request, socket, { status: 401, message: 'Unauthorized' }, verdict.rejected)
+          reject(request, socket, UNAUTHORIZED, verdict.rejected)
         } else if (verdict === 'timeout') {
           reject(
             request,
