@@ -320,24 +320,16 @@ describe('authorizeJoin: one hook for every way into a room', () => {
       { authorizeJoin },
     )
     const { client, conn } = await join(await sign({ sub: 'alice' }))
-    send(client, {
-      type: 'system',
-      action: 'joinRoom',
-      data: { roomName: 'user:bob' },
-      requestId: 1,
-    })
+    const joinRoom = (roomName: string, requestId: number) =>
+      send(client, { type: 'system', action: 'joinRoom', data: { roomName }, requestId })
+    joinRoom('user:bob', 1)
     assert.deepEqual(await nextJson(client), {
       type: 'error',
       action: 'joinRoom',
       requestId: 1,
       error: { code: 'ERR_FORBIDDEN', message: 'Not allowed to join this room' },
     })
-    send(client, {
-      type: 'system',
-      action: 'joinRoom',
-      data: { roomName: 'user:alice' },
-      requestId: 2,
-    })
+    joinRoom('user:alice', 2)
     assert.deepEqual(await nextJson(client), {
       type: 'system',
       action: 'joinRoom',

@@ -1,11 +1,9 @@
 /** A browser sends its token in the one header it can set, Sec-WebSocket-Protocol; a bad one is refused. */
 import assert from 'node:assert/strict'
-import { createServer } from 'node:http'
 import { after, before, test } from 'node:test'
 import type { Browser } from 'playwright-core'
-import { createWebSocket, jwt, type RoomcastServer, type WSConnection } from '../../src/index.ts'
-import { launchChromium } from '../helpers/browser.ts'
-import { closeHttp, listenOnLoopback, recordingLogger } from '../helpers/server.ts'
+import { jwt, type RoomcastServer, type WSConnection } from '../../src/index.ts'
+import { type PageServer, pageServer } from '../helpers/page-server.ts'
 import { SECRET, sign, tampered } from '../helpers/tokens.ts'
 
 const PAGE = `<!doctype html><script>
@@ -19,32 +17,25 @@ const PAGE = `<!doctype html><script>
 
 let browser: Browser
 let wss: RoomcastServer
-const http = createServer((_req, res) =>
-  res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE),
-)
+let served: PageServer | undefined
 const accepted: WSConnection[] = []
 let port = 0
 
 before(async () => {
-  wss = createWebSocket({
+  const options = {
     auth: jwt({ secret: SECRET, tokenFrom: 'protocol' }),
     subprotocols: ['chat.v1'],
-    logger: recordingLogger(),
-  })
-  wss.on('/app', (conn) => {
-    accepted.push(conn)
-    conn.on('message', () => conn.send(`hi ${conn.userId}`))
-  })
-  wss.attach(http)
-  port = await listenOnLoopback(http)
-  browser = await launchChromium()
+  }
+  served = await pageServer(PAGE, options, (server) =>
+    server.on('/app', (conn) => {
+      accepted.push(conn)
+      conn.on('message', () => conn.send(`hi ${conn.userId}`))
+    }),
+  )
+  ;({ wss, browser, port } = served)
 })
 
-after(async () => {
-  await browser?.close()
-  await wss?.close()
-  await closeHttp(http)
-})
+after(() => served?.close())
 
 test('Chromium: the token rides in Sec-WebSocket-Protocol; the app protocol is selected, never the token', async () => {
   const page = await browser.newPage()

@@ -1,12 +1,10 @@
 /** Shared-deflate broadcasts inflate correctly in Chromium, beside a ws client and a plain client. */
 import assert from 'node:assert/strict'
-import { createServer } from 'node:http'
 import { after, before, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
-import { createWebSocket, type RoomcastServer, type WSConnection } from '../../src/index.ts'
-import { launchChromium } from '../helpers/browser.ts'
+import type { RoomcastServer, WSConnection } from '../../src/index.ts'
 import { connect } from '../helpers/client.ts'
-import { closeHttp, listenOnLoopback, recordingLogger } from '../helpers/server.ts'
+import { type PageServer, pageServer } from '../helpers/page-server.ts'
 
 const PAGE = `<!doctype html><script>
   window.received = []
@@ -19,28 +17,21 @@ const BIG = `${'roomcast shared deflate '.repeat(2000)}end`
 
 let browser: Browser
 let wss: RoomcastServer
-const http = createServer((_req, res) =>
-  res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE),
-)
+let served: PageServer | undefined
 const conns: WSConnection[] = []
 let port = 0
 
 before(async () => {
-  wss = createWebSocket({ perMessageDeflate: true, logger: recordingLogger() })
-  wss.on('/feed', (conn) => {
-    conn.join('feed')
-    conns.push(conn)
-  })
-  wss.attach(http)
-  port = await listenOnLoopback(http)
-  browser = await launchChromium()
+  served = await pageServer(PAGE, { perMessageDeflate: true }, (server) =>
+    server.on('/feed', (conn) => {
+      conn.join('feed')
+      conns.push(conn)
+    }),
+  )
+  ;({ wss, browser, port } = served)
 })
 
-after(async () => {
-  await browser?.close()
-  await wss?.close()
-  await closeHttp(http)
-})
+after(() => served?.close())
 
 async function openPage(): Promise<Page> {
   const page = await browser.newPage()
