@@ -1,10 +1,11 @@
 /** Sharing one http server: with another upgrade listener, with a second roomcast server. */
 import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { describe, test } from 'node:test'
 import { WebSocketServer } from 'ws'
 import { createWebSocket } from '../src/index.ts'
-import { connect } from './helpers/client.ts'
+import { connect, handshakeOutcome } from './helpers/client.ts'
 import { rawRequest, statusOf, upgradeRequest } from './helpers/raw-socket.ts'
 import { closeHttp, listenOnLoopback, recordingLogger } from './helpers/server.ts'
 
@@ -36,6 +37,57 @@ describe('one http server, several upgrade listeners', () => {
     } finally {
       await wss.close()
       other.close()
+      await close()
+    }
+  })
+
+  for (const order of ['roomcast first', 'roomcast second'] as const) {
+    test(`ignoreProtocols leaves a Vite-HMR-style socket on roomcast's own path to its owner (${order})`, async () => {
+      const { http, port, close } = await listen()
+      const hmr = new WebSocketServer({ noServer: true })
+      const hmrListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (req.headers['sec-websocket-protocol'] !== 'vite-hmr') return
+        hmr.handleUpgrade(req, socket, head, (ws) => ws.send('from hmr'))
+      }
+      const logger = recordingLogger()
+      const wss = createWebSocket({ ignoreProtocols: ['vite-hmr', 'vite-ping'], logger })
+      wss.on('/', (conn) => conn.send('from roomcast'))
+      if (order === 'roomcast first') {
+        wss.attach(http)
+        http.on('upgrade', hmrListener)
+      } else {
+        http.on('upgrade', hmrListener)
+        wss.attach(http)
+      }
+      try {
+        const viteClient = await connect(`ws://127.0.0.1:${port}/`, { protocols: 'vite-hmr' })
+        assert.equal(await viteClient.next(), 'from hmr')
+        assert.equal(viteClient.ws.protocol, 'vite-hmr')
+        const app = await connect(`ws://127.0.0.1:${port}/`)
+        assert.equal(await app.next(), 'from roomcast')
+        assert.equal(wss.getConnectionCount(), 1)
+        assert.deepEqual(logger.entries, [], 'nothing was upgraded twice')
+        viteClient.close()
+        app.close()
+      } finally {
+        await wss.close()
+        hmr.close()
+        await close()
+      }
+    })
+  }
+
+  test('alone on a server, a handshake offering an ignored protocol gets 404', async () => {
+    const { http, port, close } = await listen()
+    const wss = createWebSocket({ ignoreProtocols: ['vite-hmr'], logger: recordingLogger() })
+    wss.on('/', () => {})
+    wss.attach(http)
+    try {
+      const request = upgradeRequest('/', { 'Sec-WebSocket-Protocol': 'vite-hmr' })
+      assert.equal(statusOf(await rawRequest(port, request)), 404)
+      assert.equal(await handshakeOutcome(`ws://127.0.0.1:${port}/`), 101)
+    } finally {
+      await wss.close()
       await close()
     }
   })

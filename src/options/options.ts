@@ -84,6 +84,13 @@ export interface WebSocketOptions {
   /** Subprotocols in server preference order; the first one the client offers is selected. */
   subprotocols?: string[]
   /**
+   * Subprotocols another `upgrade` listener on the same http server owns (a
+   * dev server's HMR: `vite-hmr`, `vite-ping`): a handshake offering one is
+   * left to it whatever the path, or refused with 404 when no other listener
+   * exists. @default []
+   */
+  ignoreProtocols?: string[]
+  /**
    * Accept (`true`) or reject with HTTP 401 (`false`, throw, rejection) before
    * the upgrade; an object `{ userId?, metadata? }` accepts and becomes
    * `conn.userId` and the start of `conn.metadata`.
@@ -170,6 +177,7 @@ export interface ResolvedOptions {
   /** Messages shorter than this many bytes are not compressed. */
   deflateThreshold: number
   subprotocols: string[]
+  ignoreProtocols: string[]
   verifyClient: WebSocketOptions['verifyClient']
   auth: JwtAuth | undefined
   authorizeJoin: WebSocketOptions['authorizeJoin']
@@ -228,6 +236,7 @@ const WEBSOCKET_OPTION_KEYS = keySet<WebSocketOptions>({
   perMessageDeflate: true,
   compression: true,
   subprotocols: true,
+  ignoreProtocols: true,
   verifyClient: true,
   auth: true,
   authorizeJoin: true,
@@ -357,6 +366,7 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
     allowedOrigins: resolveOrigins(options.allowedOrigins),
     ...resolveCompression(options),
     subprotocols: stringList(options.subprotocols, 'subprotocols', []),
+    ignoreProtocols: stringList(options.ignoreProtocols, 'ignoreProtocols', []),
     verifyClient: optionalFunction(options, 'verifyClient'),
     auth: resolveAuth(options.auth, 'auth'),
     authorizeJoin: optionalFunction(options, 'authorizeJoin'),

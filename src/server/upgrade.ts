@@ -311,9 +311,19 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     }
   }
 
+  const ignored = new Set(options.ignoreProtocols)
+  /** Whether the handshake offers a subprotocol another listener owns. */
+  const othersProtocol = (request: IncomingMessage): boolean => {
+    const offered = request.headers['sec-websocket-protocol']
+    if (ignored.size === 0 || offered === undefined) return false
+    return offered.split(',').some((protocol) => ignored.has(protocol.trim()))
+  }
+
   const handle = (request: IncomingMessage, socket: Duplex, head: Buffer, unmatched: Unmatched) => {
     if (socket.destroyed) return
-    const target = route(request)
+    const target: AcceptedRoute | Rejection = othersProtocol(request)
+      ? { status: 404, message: 'No WebSocket route for this subprotocol' }
+      : route(request)
     if ('status' in target && target.status === 404 && unmatched === 'ignore') return
     // Until ws takes the socket over, a reset must not become an uncaught 'error'.
     socket.on('error', () => socket.destroy())
