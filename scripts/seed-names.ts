@@ -43,6 +43,8 @@ const WHERE: Record<OptionsObject, string> = {
   jwt: '`jwt()`',
   auth: "seed 004's `auth` (`{ jwtSecretKey }`)",
   revoke: '`wss.revoke(target)`',
+  WebSocketPlugin: '`new WebSocketPlugin()`',
+  universalApi: '`universalApi()` (`roomcast/vite`)',
 }
 
 /** A table cell: pipes would end it. */

@@ -87,6 +87,13 @@ export {
   type ServerSubscriberExtra,
 } from './compat/pxl-subscribers.js'
 export {
+  type WebSocketApp,
+  WebSocketPlugin,
+  type WebSocketPluginOptions,
+  type WebSocketPluginStats,
+  type WSRoomManager,
+} from './compat/websocket-plugin.js'
+export {
   type ServiceMessage,
   WebSocketService,
   type WebSocketServiceOptions,
@@ -162,6 +169,7 @@ export type {
   JoinOptions,
   Logger,
   Middleware,
+  RoutedUpgrade,
   RouteHandler,
   SendData,
   WSConnection,

@@ -81,8 +81,12 @@ export interface WSConnection {
   metadata: Record<string, unknown>
   /** The user the token, `verifyClient` or `authenticate` identified, if any. */
   readonly userId: string | undefined
-  /** With token `auth`: the token's user and claims, kept current by refreshes. */
-  readonly user: AuthenticatedUser | undefined
+  /**
+   * With token `auth`: the token's user and claims, kept current by refreshes.
+   * Assignable (seed 001's middleware sets `socket.user`): an assigned value
+   * replaces the token's from then on.
+   */
+  user: AuthenticatedUser | undefined
   /**
    * `true` when a roomcast client reconnected within `recovery.maxDisconnection`
    * and got its rooms, `userId`, `metadata` and every missed message of its
@@ -164,6 +168,13 @@ export interface WSConnection {
 
 /** Handler registered with `wss.on(path, handler)`; may be async (messages wait for it). */
 export type RouteHandler = (conn: WSConnection, request: IncomingMessage) => void
+
+/** An upgrade a framework's router already matched: its handler and parameters replace roomcast's routes. */
+export interface RoutedUpgrade {
+  readonly handler: RouteHandler
+  /** The framework's route parameters; they become `conn.params`. */
+  readonly params?: Readonly<Record<string, string>>
+}
 
 /** Middleware registered with `wss.use()`, sync or async; call `next()` to continue the chain. */
 export type Middleware = (

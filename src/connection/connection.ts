@@ -39,6 +39,9 @@ import { rawSocketOf, serverWindowBitsOf } from './ws-internals.js'
 
 const JOIN_KEYS = keySet<JoinOptions>({ history: true, authorize: true })
 
+/** What `#assignedUser` holds until the application assigns `conn.user`. */
+const NOT_ASSIGNED = Symbol('not assigned')
+
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
 const OPEN = 1
 
@@ -92,6 +95,7 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   #closedByServer = false
   #closeSent: { code: number; reason: string } | undefined
   #awaitingDrain = false
+  #assignedUser: unknown = NOT_ASSIGNED
 
   /** @internal Built by the server only; kept out of the declarations so they never name `ws`. */
   constructor(
@@ -151,8 +155,14 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   }
 
   get user(): AuthenticatedUser | undefined {
+    if (this.#assignedUser !== NOT_ASSIGNED) return this.#assignedUser as AuthenticatedUser
     const token = this.grant?.token
     return token && { userId: token.userId, payload: token.payload }
+  }
+
+  /** Seed 001's middleware assigns `socket.user`: what it assigns is the connection's from then on. */
+  set user(value: AuthenticatedUser | undefined) {
+    this.#assignedUser = value
   }
 
   get isOpen(): boolean {

@@ -35,6 +35,8 @@ export type OptionsObject =
   | 'jwt'
   | 'auth'
   | 'revoke'
+  | 'WebSocketPlugin'
+  | 'universalApi'
 
 /** The seed systems other than seed 000 (whose names are roomcast's own). */
 export const SEED_SYSTEMS = {
@@ -62,6 +64,8 @@ export interface SeedName {
 }
 
 const handlers = '`wss.on(path, { open, message, close, drain, ping, pong, error })`'
+const restMocks =
+  'roomcast/vite serves WebSocket handlers only; serve REST mocks from a Vite middleware (`server.middlewares.use()` in `configureServer`), or keep vite-plugin-universal-api for them with `enableWs: false`'
 
 /** Every seed option name roomcast knows of, by seed. */
 export const SEED_NAMES: readonly SeedName[] = [
@@ -165,6 +169,54 @@ export const SEED_NAMES: readonly SeedName[] = [
     in: 'perMessageDeflate',
     use: 'strict',
     note: 'a client whose offer cannot match the parameters gets HTTP 400',
+  },
+  {
+    seed: '002',
+    name: 'endpointPrefix',
+    in: 'universalApi',
+    use: 'endpointPrefix',
+    note: "default `'/api'`, as in the plugin; `''` for none",
+  },
+  {
+    seed: '002',
+    name: 'enableWs',
+    in: 'universalApi',
+    use: 'enableWs',
+    note: "default `true` (the plugin's is `false`: it serves REST too)",
+  },
+  {
+    seed: '002',
+    name: 'wsHandlers',
+    in: 'universalApi',
+    use: 'wsHandlers',
+    note: 'route objects, or paths of modules exporting them by default, reloaded on change',
+  },
+  ...(
+    [
+      'handlers',
+      'fsDir',
+      'handlerMiddlewares',
+      'errorMiddlewares',
+      'parser',
+      'pagination',
+      'filters',
+      'delay',
+      'gatewayTimeout',
+      'noHandledRestFsRequestsAction',
+    ] as const
+  ).map((name): SeedName => ({ seed: '002', name, in: 'universalApi', instead: restMocks })),
+  { seed: '002', name: 'disable', in: 'universalApi', instead: 'use `enableWs: false`' },
+  {
+    seed: '002',
+    name: 'enablePreview',
+    in: 'universalApi',
+    instead: 'not needed: `vite preview` serves `wsHandlers` too',
+  },
+  {
+    seed: '002',
+    name: 'logLevel',
+    in: 'universalApi',
+    instead: "set Vite's `logLevel`: roomcast logs through Vite's logger (or give `roomcast: { logger }`)",
   },
 
   {

@@ -136,6 +136,17 @@ export class RouteTable<T> {
     this.#routes.sort((a, b) => compareSpecificity(a.segments, b.segments))
   }
 
+  /**
+   * Removes the route registered as `pattern` (the string given to `add`).
+   * @returns its value, or `undefined` when no route has that pattern.
+   */
+  remove(pattern: string): T | undefined {
+    const index = this.#routes.findIndex((r) => r.pattern === pattern)
+    if (index === -1) return undefined
+    const [removed] = this.#routes.splice(index, 1)
+    return removed?.value
+  }
+
   /** Matches decoded path segments (see {@link splitPath}). */
   match(path: string[]): RouteMatch<T> | undefined {
     for (const route of this.#routes) {

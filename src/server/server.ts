@@ -33,7 +33,7 @@ import {
   serverSettings,
   splitPath,
 } from '../routes/index.js'
-import type { Middleware, RouteHandler, WSConnection } from '../types.js'
+import type { Middleware, RoutedUpgrade, RouteHandler, WSConnection } from '../types.js'
 
 export type { BroadcastExclude } from './broadcast-api.js'
 export type { ServerEvents, ServerHealth } from './events.js'
@@ -170,6 +170,7 @@ export class RoomcastServer extends ClusterApi {
       options: resolved,
       isClosing: () => this.#closing !== undefined,
       route: (segments) => this.#routes.match(segments) ?? this.#paths.match(segments),
+      routedEntry: (handler) => ({ ...this.#defaultEntry, handler }),
       connectionCount: () => this.#connections.size,
       rejected: (status) => this.#stats.rejected(status),
       admit: (auth, request, search) => this.#lifetimes.admit(auth, request, search),
@@ -254,6 +255,23 @@ export class RoomcastServer extends ClusterApi {
   }
 
   /**
+   * Removes the route registered as `pattern` (by `on()` or `route()`, the
+   * same string): later handshakes are routed as if it had never been added.
+   * Its open connections stay open, for the caller to close as the reason
+   * demands, and a route object's `history` rule stays: rooms are server-wide.
+   * @returns whether a route was removed.
+   * @example
+   * wss.removeRoute('/chat/:room')
+   * wss.route({ pattern: '/chat/:room', onMessage: newHandler })
+   */
+  removeRoute(pattern: string): boolean {
+    const entry = this.#routes.remove(pattern)
+    if (entry === undefined) return false
+    if (entry.wsServer !== this.#defaultEntry.wsServer) this.#wsServers.release(entry.wsServer)
+    return true
+  }
+
+  /**
    * Registers controllers (seed 004): messages `{ type, action, data?, requestId? }`
    * go to the handler for their type and action, and its result is the reply.
    * Routes: `{ type, action, handler, schema? }`, `{ type, action, controller }`
@@ -313,9 +331,20 @@ export class RoomcastServer extends ClusterApi {
     return server
   }
 
-  /** Runs the handshake pipeline for an upgrade request you received yourself. */
-  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.#upgrade.handle(request, socket, head)
+  /**
+   * Runs the handshake pipeline for an upgrade request you received yourself.
+   * With `routed` (a framework's router matched it), its handler and params
+   * are used instead of this server's routes; every other check still applies.
+   * @example
+   * wss.handleUpgrade(req, socket, head, { handler: (conn) => conn.join('lobby'), params: { room } })
+   */
+  handleUpgrade(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    routed?: RoutedUpgrade,
+  ): void {
+    this.#upgrade.handle(request, socket, head, 'reject', routed)
   }
 
   /**

@@ -9,7 +9,7 @@ import { logSafely } from '../hooks.js'
 import { type AuthResult, assertKnownKeys, keySet, type ResolvedOptions } from '../options/index.js'
 import { readHello } from '../recovery/index.js'
 import { type RouteMatch, splitPath } from '../routes/index.js'
-import type { Identity, RouteHandler } from '../types.js'
+import type { Identity, RoutedUpgrade, RouteHandler } from '../types.js'
 import { debugLog, describeRequest } from './debug-log.js'
 import { deflateMismatch, strictDeflate } from './deflate-strict.js'
 import { checkHandshakeRequest, type Rejection, writeRejection } from './handshake.js'
@@ -38,6 +38,8 @@ export interface UpgradeDeps {
   readonly options: ResolvedOptions
   isClosing(): boolean
   route(segments: string[]): RouteMatch<RouteEntry> | undefined
+  /** The entry of an upgrade a framework routed: the server's settings with its handler. */
+  routedEntry(handler: RouteHandler): RouteEntry
   connectionCount(): number
   rejected(status: number): void
   /** Verifies the handshake's token: `undefined` for an anonymous one, a throw to refuse. */
@@ -50,7 +52,13 @@ export interface UpgradeDeps {
 }
 
 export interface UpgradePipeline {
-  handle(request: IncomingMessage, socket: Duplex, head: Buffer, unmatched?: Unmatched): void
+  handle(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    unmatched?: Unmatched,
+    routed?: RoutedUpgrade,
+  ): void
   /** Ends every handshake waiting on `verifyClient` with 503 at once (for `close()`). */
   abortPending(): void
 }
@@ -227,11 +235,17 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     }
   }
 
-  const route = (request: IncomingMessage): AcceptedRoute | Rejection => {
+  const route = (
+    request: IncomingMessage,
+    routed: RoutedUpgrade | undefined,
+  ): AcceptedRoute | Rejection => {
     const { path, search } = splitUrl(request.url ?? '/')
     const segments = splitPath(path)
     if (segments === undefined) return { status: 400, message: 'Malformed request path' }
-    const match = deps.route(segments)
+    const match =
+      routed === undefined
+        ? deps.route(segments)
+        : { value: deps.routedEntry(routed.handler), params: { ...routed.params }, pattern: path }
     if (match === undefined) return { status: 404, message: `No WebSocket route for ${path}` }
     const entry = match.value
     // A roomcast client's own parameters are not the application's query.
@@ -319,11 +333,17 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     return offered.split(',').some((protocol) => ignored.has(protocol.trim()))
   }
 
-  const handle = (request: IncomingMessage, socket: Duplex, head: Buffer, unmatched: Unmatched) => {
+  const handle = (
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    unmatched: Unmatched,
+    routed: RoutedUpgrade | undefined,
+  ) => {
     if (socket.destroyed) return
     const target: AcceptedRoute | Rejection = othersProtocol(request)
       ? { status: 404, message: 'No WebSocket route for this subprotocol' }
-      : route(request)
+      : route(request, routed)
     if ('status' in target && target.status === 404 && unmatched === 'ignore') return
     // Until ws takes the socket over, a reset must not become an uncaught 'error'.
     socket.on('error', () => socket.destroy())
@@ -403,8 +423,8 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
   }
 
   return {
-    handle: (request, socket, head, unmatched = 'reject') =>
-      handle(request, socket, head, unmatched),
+    handle: (request, socket, head, unmatched = 'reject', routed = undefined) =>
+      handle(request, socket, head, unmatched, routed),
     abortPending: () => {
       for (const abort of pendingAborts) abort()
     },

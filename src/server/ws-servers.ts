@@ -42,6 +42,15 @@ export class WsServers {
     return wsServer
   }
 
+  /**
+   * Forgets a removed route's server. Not closed: a handshake routed to it
+   * before the removal still completes on it.
+   */
+  release(wsServer: WsServer): void {
+    const index = this.#servers.indexOf(wsServer)
+    if (index !== -1) this.#servers.splice(index, 1)
+  }
+
   close(): void {
     for (const wsServer of this.#servers) {
       wsServer.removeAllListeners()
