@@ -5,7 +5,6 @@ import type { WebSocket } from 'ws'
 import type { TokenGrant } from '../auth/index.js'
 import { CloseCode, isSendableCloseCode, truncateCloseReason } from '../close-codes.js'
 import { ErrorCode, RoomcastError, toError } from '../errors.js'
-import type { BatchedSocket } from '../fanout/index.js'
 import {
   allRoomsBroadcast,
   type ConnectionBroadcastOptions,
@@ -34,8 +33,8 @@ import type {
 import { ConnectionListeners } from './connection-listeners.js'
 import type { ConnectionHost, ConnectionRoute, ConnectionSettings } from './host.js'
 import { SendStatus } from './send-status.js'
+import { SocketWriter, type WriterOwner } from './socket-writer.js'
 import { type HeldEvent, queueOverflow, StartupQueue } from './startup-queue.js'
-import { rawSocketOf, serverWindowBitsOf } from './ws-internals.js'
 
 const JOIN_KEYS = keySet<JoinOptions>({ history: true, authorize: true })
 
@@ -45,7 +44,10 @@ const NOT_ASSIGNED = Symbol('not assigned')
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
 const OPEN = 1
 
-export class Connection extends ConnectionListeners implements WSConnection, SweepTarget {
+export class Connection
+  extends ConnectionListeners
+  implements WSConnection, SweepTarget, WriterOwner
+{
   readonly id = randomUUID()
   readonly url: string
   readonly params: Record<string, string>
@@ -71,14 +73,8 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   missedPongs = 0
 
   readonly #socket: WebSocket
-  /** The TCP socket under ws, with what the write batch holds for it. */
-  readonly #batched: BatchedSocket
-  /**
-   * How frames are made: `0` pre-built plain frames (no deflate negotiated);
-   * `> 0` shared deflated frames for that window size; `-1` through ws, which
-   * compresses for this connection alone.
-   */
-  readonly #deflateBits: number
+  /** Frames out to the socket, with flow control. */
+  readonly #writer: SocketWriter
   readonly #host: ConnectionHost
   /** Idle connections are most connections: what few of them use is made on first use. */
   readonly #search: string
@@ -94,7 +90,6 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   #roomsAtClose: string[] | undefined
   #closedByServer = false
   #closeSent: { code: number; reason: string } | undefined
-  #awaitingDrain = false
   #assignedUser: unknown = NOT_ASSIGNED
 
   /** @internal Built by the server only; kept out of the declarations so they never name `ws`. */
@@ -108,11 +103,7 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
     this.#host = host
     this.#settings = route.settings
     this.#socket = socket
-    this.#batched = { socket: rawSocketOf(socket), corkedBytes: -1 }
-    const bits = serverWindowBitsOf(socket)
-    // zlib turns an 8-bit raw deflate window into 9 bits, too wide for such a peer: let ws do it.
-    const shared = route.settings.compression === 'shared' && bits !== undefined && bits > 8
-    this.#deflateBits = bits === undefined ? 0 : shared ? bits : -1
+    this.#writer = new SocketWriter(socket, host, route.settings, this)
     this.#startup = new StartupQueue(host.maxQueuedBytes)
     this.request = request
     this.url = route.url
@@ -170,10 +161,7 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   }
 
   get bufferedAmount(): number {
-    // Unless ws compresses for this connection, nothing waits in its sender.
-    return this.#deflateBits >= 0
-      ? this.#batched.socket.writableLength
-      : this.#socket.bufferedAmount
+    return this.#writer.bufferedAmount
   }
 
   send(data: SendData): boolean {
@@ -211,70 +199,37 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   writePayload(payload: Payload, volatile: boolean): SendStatus {
     if (this.#socket.readyState !== OPEN) return SendStatus.Closed
     const durable = this.durable
-    if (durable === undefined) return this.#write(payload, volatile)
+    if (durable === undefined) return this.#writer.write(payload, volatile)
     // Live messages of a room being caught up wait behind its history.
     if (durable.catchUp?.hold(payload)) return SendStatus.Buffered
-    return this.#write(durable.client ? payload.forClient : payload, volatile)
+    return this.#writer.write(durable.client ? payload.forClient : payload, volatile)
   }
 
   /** Writes past a catch-up's hold: what it replays and releases. */
   writeCaughtUp(payload: Payload): void {
     if (this.#socket.readyState !== OPEN) return
-    this.#write(this.durable?.client ? payload.forClient : payload, false)
+    this.#writer.write(this.durable?.client ? payload.forClient : payload, false)
   }
 
   /** A control frame for a roomcast client (docs/protocol.md). */
   sendControl(header: ControlHeader): void {
     if (this.#socket.readyState !== OPEN || this.durable?.client !== true) return
-    this.#write(new Payload(controlFrame(header), false), false)
+    this.#writer.write(new Payload(controlFrame(header), false), false)
   }
 
-  #write(payload: Payload, volatile: boolean): SendStatus {
-    const host = this.#host
-    // Bytes written since the last flush are held on purpose (coalescing), not by a slow
-    // client: only what earlier flushes left unsent measures backpressure.
-    const carried = this.bufferedAmount - Math.max(0, this.#batched.corkedBytes)
-    if (volatile && carried > 0) return this.#drop()
-    const after = carried + payload.data.length
-    // A message larger than the limit still goes out on a connection with nothing carried.
-    if (carried > 0 && after > host.maxBackpressure) return this.#overLimit()
-    const bits = this.#deflateBits
-    if (bits === 0) host.writes.write(this.#batched, payload.frame)
-    else if (bits > 0)
-      host.writes.write(this.#batched, payload.deflatedFrame(bits, this.#settings.deflateThreshold))
-    else this.#socket.send(payload.data, { binary: payload.binary })
-    host.stats.messagesOut++
-    host.stats.bytesOut += payload.data.length
-    if (after <= host.maxBackpressure / 2) return SendStatus.Sent
-    if (this.#batched.socket.writableNeedDrain) this.#awaitDrain()
-    return SendStatus.Buffered
+  /** @internal The writer's: unsent data drained. */
+  drained(): void {
+    this.#emit('drain', [])
   }
 
-  #drop(): SendStatus {
-    this.#host.stats.messagesDropped++
-    return SendStatus.Dropped
-  }
-
-  #overLimit(): SendStatus {
-    if (this.#host.backpressurePolicy === 'drop') return this.#drop()
-    this.#host.stats.closedForBackpressure++
+  /** @internal The writer's: past `maxBackpressure` with policy `'close'`. */
+  overflowed(): void {
     // The close frame queues behind the backlog: a client that never reads it is cut off
     // after closeTimeout rather than holding its buffer and its slot until ws gives up.
     this.close(CloseCode.TryAgainLater, 'Backpressure limit exceeded')
     setTimeout(() => {
       if (this.#roomsAtClose === undefined) this.terminate()
     }, this.#host.closeTimeout).unref()
-    return SendStatus.Closed
-  }
-
-  /** Emits `drain` once the socket has written everything out. */
-  #awaitDrain(): void {
-    if (this.#awaitingDrain) return
-    this.#awaitingDrain = true
-    this.#batched.socket.once('drain', () => {
-      this.#awaitingDrain = false
-      this.#emit('drain', [])
-    })
   }
 
   close(code: number = CloseCode.Normal, reason = ''): void {

@@ -1,0 +1,103 @@
+/**
+ * A connection's way out: frames into the write batch (or through `ws` when
+ * it compresses for this connection alone), flow control by the server's
+ * policy, and the moment unsent data drains.
+ */
+import type { Socket } from 'node:net'
+import type { WebSocket } from 'ws'
+import type { BatchedSocket, Payload } from '../fanout/index.js'
+import type { ConnectionHost, ConnectionSettings } from './host.js'
+import { SendStatus } from './send-status.js'
+import { rawSocketOf, serverWindowBitsOf } from './ws-internals.js'
+
+/** What the writer tells its connection. */
+export interface WriterOwner {
+  /** Unsent data fell back to zero after passing half of `maxBackpressure`. */
+  drained(): void
+  /** A message would pass `maxBackpressure` under policy `'close'`. */
+  overflowed(): void
+}
+
+export class SocketWriter implements BatchedSocket {
+  /** The TCP socket under ws. */
+  readonly socket: Socket
+  /** Bytes the write batch holds for this socket; -1 when not corked. */
+  corkedBytes = -1
+  readonly #ws: WebSocket
+  readonly #host: ConnectionHost
+  readonly #owner: WriterOwner
+  /**
+   * How frames are made: `0` pre-built plain frames (no deflate negotiated);
+   * `> 0` shared deflated frames for that window size; `-1` through ws, which
+   * compresses for this connection alone.
+   */
+  readonly #deflateBits: number
+  readonly #deflateThreshold: number
+  #awaitingDrain = false
+
+  constructor(
+    ws: WebSocket,
+    host: ConnectionHost,
+    settings: ConnectionSettings,
+    owner: WriterOwner,
+  ) {
+    this.socket = rawSocketOf(ws)
+    this.#ws = ws
+    this.#host = host
+    this.#owner = owner
+    const bits = serverWindowBitsOf(ws)
+    // zlib turns an 8-bit raw deflate window into 9 bits, too wide for such a peer: let ws do it.
+    const shared = settings.compression === 'shared' && bits !== undefined && bits > 8
+    this.#deflateBits = bits === undefined ? 0 : shared ? bits : -1
+    this.#deflateThreshold = settings.deflateThreshold
+  }
+
+  /** Bytes queued but not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    // Unless ws compresses for this connection, nothing waits in its sender.
+    return this.#deflateBits >= 0 ? this.socket.writableLength : this.#ws.bufferedAmount
+  }
+
+  /** Writes an encoded payload and says what became of it. */
+  write(payload: Payload, volatile: boolean): SendStatus {
+    const host = this.#host
+    // Bytes written since the last flush are held on purpose (coalescing), not by a slow
+    // client: only what earlier flushes left unsent measures backpressure.
+    const carried = this.bufferedAmount - Math.max(0, this.corkedBytes)
+    if (volatile && carried > 0) return this.#drop()
+    const after = carried + payload.data.length
+    // A message larger than the limit still goes out on a connection with nothing carried.
+    if (carried > 0 && after > host.maxBackpressure) return this.#overLimit()
+    const bits = this.#deflateBits
+    if (bits === 0) host.writes.write(this, payload.frame)
+    else if (bits > 0) host.writes.write(this, payload.deflatedFrame(bits, this.#deflateThreshold))
+    else this.#ws.send(payload.data, { binary: payload.binary })
+    host.stats.messagesOut++
+    host.stats.bytesOut += payload.data.length
+    if (after <= host.maxBackpressure / 2) return SendStatus.Sent
+    if (this.socket.writableNeedDrain) this.#awaitDrain()
+    return SendStatus.Buffered
+  }
+
+  #drop(): SendStatus {
+    this.#host.stats.messagesDropped++
+    return SendStatus.Dropped
+  }
+
+  #overLimit(): SendStatus {
+    if (this.#host.backpressurePolicy === 'drop') return this.#drop()
+    this.#host.stats.closedForBackpressure++
+    this.#owner.overflowed()
+    return SendStatus.Closed
+  }
+
+  /** Tells the owner once the socket has written everything out. */
+  #awaitDrain(): void {
+    if (this.#awaitingDrain) return
+    this.#awaitingDrain = true
+    this.socket.once('drain', () => {
+      this.#awaitingDrain = false
+      this.#owner.drained()
+    })
+  }
+}
