@@ -12,6 +12,8 @@ export const CloseCode = {
   PolicyViolation: 1008,
   MessageTooBig: 1009,
   InternalError: 1011,
+  /** The server restarts (a deploy, a reloaded handler): reconnect, soon. */
+  ServiceRestart: 1012,
   TryAgainLater: 1013,
   /** The connection's token expired (roomcast's own code, in the application range). */
   TokenExpired: 4001,

@@ -216,7 +216,8 @@ export const SEED_NAMES: readonly SeedName[] = [
     seed: '002',
     name: 'logLevel',
     in: 'universalApi',
-    instead: "set Vite's `logLevel`: roomcast logs through Vite's logger (or give `roomcast: { logger }`)",
+    instead:
+      "set Vite's `logLevel`: roomcast logs through Vite's logger (or give `roomcast: { logger }`)",
   },
 
   {
