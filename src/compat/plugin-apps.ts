@@ -106,7 +106,9 @@ export function enhanceContext(kind: AppKind, wsRooms: unknown): void {
       return
     case 'fastify':
       kind.app.addHook('onRequest', async (request) => {
-        request.isWebSocket = isUpgrade(request.raw.headers.upgrade)
+        // roomcast/fastify, when registered too, defines isWebSocket itself (a getter).
+        if (!('isWebSocket' in request))
+          request.isWebSocket = isUpgrade(request.raw.headers.upgrade)
         request.wsRooms = wsRooms
       })
       return

@@ -33,7 +33,7 @@ import type {
 import { ConnectionListeners } from './connection-listeners.js'
 import type { ConnectionHost, ConnectionRoute, ConnectionSettings } from './host.js'
 import { SendStatus } from './send-status.js'
-import { SocketWriter, type WriterOwner } from './socket-writer.js'
+import { SocketWriter } from './socket-writer.js'
 import { type HeldEvent, queueOverflow, StartupQueue } from './startup-queue.js'
 
 const JOIN_KEYS = keySet<JoinOptions>({ history: true, authorize: true })
@@ -44,10 +44,8 @@ const NOT_ASSIGNED = Symbol('not assigned')
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
 const OPEN = 1
 
-export class Connection
-  extends ConnectionListeners
-  implements WSConnection, SweepTarget, WriterOwner
-{
+// Also the writer's owner (drained, overflowed), kept out of the declarations with them.
+export class Connection extends ConnectionListeners implements WSConnection, SweepTarget {
   readonly id = randomUUID()
   readonly url: string
   readonly params: Record<string, string>

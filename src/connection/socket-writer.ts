@@ -35,6 +35,7 @@ export class SocketWriter implements BatchedSocket {
   readonly #deflateThreshold: number
   #awaitingDrain = false
 
+  /** @internal Made by the connection; kept out of the declarations so they never name `ws`. */
   constructor(
     ws: WebSocket,
     host: ConnectionHost,

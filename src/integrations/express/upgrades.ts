@@ -7,10 +7,9 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
-import { writeRejection } from '../../server/handshake.js'
 import type { RoomcastServer } from '../../server/index.js'
 import type { RouteHandler, WSConnection } from '../../types.js'
-import { refusalResponse } from '../upgrade-response.js'
+import { heldUpgradeOf, holdUpgrade } from '../held-upgrade.js'
 
 /** An Express application, or anything callable like one (`app(req, res, next)`). */
 export type ExpressApp = (
@@ -29,20 +28,11 @@ export type ExpressHandler = (
 /** What Express gives a routed request, as far as upgrades need it. */
 interface RoutedRequest extends IncomingMessage {
   params?: Record<string, string>
-  originalUrl?: string
 }
 
-/** An upgrade waiting in the Express chain for a `websocket()` handler. */
-interface PendingUpgrade {
-  readonly wss: RoomcastServer
-  readonly socket: Duplex
-  readonly head: Buffer
-  readonly url: string | undefined
-  taken: boolean
-}
-
-const PENDING = Symbol('roomcast.expressUpgrade')
-type WithPending = IncomingMessage & { [PENDING]?: PendingUpgrade }
+/** The path the client asked for: a mounted router rewrites `req.url` as it routes. */
+const ORIGINAL_URL = Symbol('roomcast.originalUrl')
+type WithUrl = IncomingMessage & { [ORIGINAL_URL]?: string | undefined }
 
 /** A request seen by Express during an upgrade: seed 001's context. */
 export interface ExpressWebSocketRequest extends IncomingMessage {
@@ -62,20 +52,20 @@ const UPGRADE_REQUIRED = 'This path only accepts WebSocket connections'
  * app.get('/chat/:room', websocket((conn) => conn.join(conn.params.room ?? 'lobby')))
  */
 export function websocket(handler: RouteHandler): ExpressHandler {
-  if (typeof handler !== 'function')
+  if (typeof handler !== 'function') {
     throw new TypeError('websocket(handler): handler must be a function')
+  }
   return (request, response) => {
-    const pending = (request as WithPending)[PENDING]
-    if (pending === undefined || pending.taken) {
+    const held = heldUpgradeOf(request)
+    const upgrade = held?.take()
+    if (upgrade === undefined) {
       response.writeHead(426, { Upgrade: 'websocket', Connection: 'Upgrade' })
       response.end(UPGRADE_REQUIRED)
       return
     }
-    pending.taken = true
-    // A mounted router rewrote req.url; the connection keeps the path the client asked for.
-    request.url = pending.url
+    request.url = (request as WithUrl)[ORIGINAL_URL]
     const routed = request as RoutedRequest & ExpressWebSocketRequest
-    pending.wss.handleUpgrade(request, pending.socket, pending.head, {
+    routed.wss.handleUpgrade(request, upgrade.socket, upgrade.head, {
       handler: (conn, upgraded) => {
         routed.ws = conn
         return handler(conn, upgraded)
@@ -102,19 +92,18 @@ export function expressUpgrades(
   server: HttpServer | HttpsServer,
 ): () => void {
   const listener = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // Until roomcast takes the socket over, a reset must not become an uncaught 'error'.
-    socket.on('error', () => socket.destroy())
-    const pending: PendingUpgrade = { wss, socket, head, url: request.url, taken: false }
-    Object.assign(request, { [PENDING]: pending, isWebSocket: true, wss })
-    app(request, refusalResponse(request, socket), (error) => {
-      if (pending.taken || socket.destroyed) return
-      if (error !== undefined && error !== 'route' && error !== 'router') {
-        writeRejection(socket, { status: 500, message: 'Internal Server Error' })
+    const held = holdUpgrade(request, socket, head)
+    Object.assign(request, { [ORIGINAL_URL]: request.url, isWebSocket: true, wss })
+    app(request, held.response, (error) => {
+      if (error !== undefined) {
+        held.response.statusCode = 500
+        held.response.end('Internal Server Error')
         return
       }
-      pending.taken = true
-      request.url = pending.url
-      wss.handleUpgrade(request, socket, head)
+      const upgrade = held.take()
+      if (upgrade === undefined) return
+      request.url = (request as WithUrl)[ORIGINAL_URL]
+      wss.handleUpgrade(request, upgrade.socket, upgrade.head)
     })
   }
   server.on('upgrade', listener)
