@@ -91,6 +91,8 @@ export {
   WebSocketPlugin,
   type WebSocketPluginOptions,
   type WebSocketPluginStats,
+  type WSHandler,
+  type WSMiddleware,
   type WSRoomManager,
 } from './compat/websocket-plugin.js'
 export {

@@ -4,9 +4,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { describe, test } from 'node:test'
 import express5 from 'express'
 import express4 from 'express4'
+import { WebSocketServer } from 'ws'
 import { expressUpgrades, websocket } from '../src/express.ts'
 import { createWebSocket, type RoomcastServer, type WSConnection } from '../src/index.ts'
-import { closedOf, connect, handshakeOutcome } from './helpers/client.ts'
+import { assertStillOpen, closedOf, connect, handshakeOutcome } from './helpers/client.ts'
+import { rawRequest, statusOf, upgradeRequest } from './helpers/raw-socket.ts'
 import { closeHttp, listenOnLoopback, recordingLogger } from './helpers/server.ts'
 import { cleanupsAfterEach } from './helpers/teardown.ts'
 
@@ -35,7 +37,7 @@ async function serve(
     await wss.close()
     await closeHttp(http)
   })
-  return { wss, url: (path: string) => `ws://127.0.0.1:${port}${path}`, port }
+  return { wss, http, url: (path: string) => `ws://127.0.0.1:${port}${path}`, port }
 }
 
 for (const [major, express] of MAJORS) {
@@ -130,6 +132,51 @@ for (const [major, express] of MAJORS) {
       assert.deepEqual(seen[0]?.params, { id: '7' })
       client.close()
       assert.equal(await handshakeOutcome(url('/api/broken')), 500)
+    })
+
+    test('a refusal with a large body arrives whole; next(err) refuses with err.status', async () => {
+      const { port } = await serve(express, (app) => {
+        app.get('/big', (_req, res) => {
+          res.status(403).send('x'.repeat(100_000))
+        })
+        app.get('/denied', (_req, _res, next) =>
+          next(Object.assign(new Error('no'), { status: 403 })),
+        )
+      })
+      const big = await rawRequest(port, upgradeRequest('/big'))
+      assert.equal(statusOf(big), 403)
+      assert.ok(big.endsWith('x'.repeat(100_000)), 'the whole body')
+      assert.equal(statusOf(await rawRequest(port, upgradeRequest('/denied'))), 403)
+    })
+
+    test('wildcard params are strings; another listener keeps its ignoreProtocols handshakes', async () => {
+      const seen: WSConnection[] = []
+      const wildcard = major === 'Express 5' ? '/files/*rest' : '/files/*'
+      const hmr = new WebSocketServer({ noServer: true })
+      cleanups.push(() => hmr.close())
+      const { url, http } = await serve(
+        express,
+        (app) => {
+          app.get(
+            wildcard,
+            websocket((conn) => {
+              seen.push(conn)
+            }),
+          )
+        },
+        { ignoreProtocols: ['vite-hmr'] },
+      )
+      http.on('upgrade', (req, socket, head) => {
+        if (req.headers['sec-websocket-protocol'] !== 'vite-hmr') return
+        hmr.handleUpgrade(req, socket, head, (ws) => ws.send('hmr'))
+      })
+      const files = await connect(url('/files/a/b'))
+      assert.deepEqual(Object.values(seen[0]?.params ?? {}), ['a/b'])
+      files.close()
+      const vite = await connect(url('/'), { protocols: 'vite-hmr' })
+      assert.equal(await vite.next(), 'hmr')
+      await assertStillOpen(vite, 100)
+      vite.close()
     })
 
     test("an upgrade no Express route takes goes to roomcast's own routes, else 404", async () => {

@@ -5,6 +5,7 @@ import { createServer } from 'node:http'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import express from 'express'
+import Fastify from 'fastify'
 import Koa from 'koa'
 import { ErrorCode, WebSocketPlugin } from '../src/index.ts'
 import { closedOf, connect, handshakeOutcome, type TestClient } from './helpers/client.ts'
@@ -157,6 +158,31 @@ describe('WebSocketPlugin', () => {
     ws.wsBroadcast('to everyone')
     assert.equal(await client.next(), 'to everyone')
     assert.equal(plugin.getStats().totalConnections, 1)
+  })
+
+  test('closing the app closes its WebSocket connections first (Express listen, Fastify close); req.ws is the connection', async () => {
+    const app = express()
+    const plugin = new WebSocketPlugin()
+    const seen: unknown[] = []
+    plugin.install(app).ws('/ws', (socket, request) => {
+      seen.push((request as { ws?: unknown }).ws === socket)
+    })
+    const http = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => http.once('listening', resolve))
+    const port = (http.address() as { port: number }).port
+    const client = await open(`ws://127.0.0.1:${port}/ws`)
+    assert.deepEqual(seen, [true])
+    await within(new Promise((resolve) => http.close(resolve)), 3000, 'express server close')
+    assert.equal((await closedOf(client)).code, 1001)
+
+    const fastify = Fastify()
+    const onFastify = new WebSocketPlugin()
+    onFastify.install(fastify).ws('/ws', () => {})
+    await fastify.listen({ port: 0, host: '127.0.0.1' })
+    const address = fastify.server.address() as { port: number }
+    const fastifyClient = await open(`ws://127.0.0.1:${address.port}/ws`)
+    await within(fastify.close(), 3000, 'fastify.close()')
+    assert.equal((await closedOf(fastifyClient)).code, 1001)
   })
 
   test('on a plain http server, and refused for anything else', async () => {

@@ -290,10 +290,11 @@ describe("Vite's HMR socket is never roomcast's", () => {
 })
 
 describe('vite preview', () => {
-  test('serves wsHandlers from a module beside the built page, and closes them with the preview server', async () => {
+  test('serves wsHandlers from a TypeScript module beside the built page, and closes them with the preview server', async () => {
     const project = await viteProject({
       'dist/index.html': '<!doctype html><p>built</p>',
-      'handlers.mjs': handlersModule(7),
+      // TypeScript syntax: Node 20 cannot import it; Vite's module runner can.
+      'handlers.ts': `export type Version = number\n${handlersModule(7)}`,
     })
     cleanups.push(() => project.remove())
     const config = offlineConfig(project.root, recordingViteLogger())
@@ -301,7 +302,7 @@ describe('vite preview', () => {
       preview({
         ...config,
         preview: { host: '127.0.0.1', port: 0, strictPort: true },
-        plugins: [universalApi({ wsHandlers: ['./handlers.mjs'] })],
+        plugins: [universalApi({ wsHandlers: ['./handlers.ts'] })],
       }),
       10_000,
       'vite preview',

@@ -36,8 +36,8 @@ interface FastifyRequest {
 export interface FastifyLikeApp {
   server: HttpServer
   register(...args: never[]): unknown
-  addHook(name: 'onRequest', hook: (request: FastifyRequest) => Promise<void>): unknown
-  addHook(name: 'onClose', hook: () => Promise<void>): unknown
+  // Fastify's own overloads are many: one loose signature lets an instance pass as this type.
+  addHook(name: string, hook: (...args: never[]) => unknown): unknown
 }
 
 interface HonoContext {
@@ -105,7 +105,7 @@ export function enhanceContext(kind: AppKind, wsRooms: unknown): void {
       })
       return
     case 'fastify':
-      kind.app.addHook('onRequest', async (request) => {
+      kind.app.addHook('onRequest', async (request: FastifyRequest) => {
         // roomcast/fastify, when registered too, defines isWebSocket itself (a getter).
         if (!('isWebSocket' in request))
           request.isWebSocket = isUpgrade(request.raw.headers.upgrade)

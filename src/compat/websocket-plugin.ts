@@ -39,6 +39,22 @@ export interface WebSocketPluginStats {
   roomcast: WebSocketStats
 }
 
+/** Seed 001's names for a route handler and a WebSocket middleware. */
+export type WSHandler = RouteHandler
+export type WSMiddleware = Middleware
+
+/**
+ * `http.close()` closes the WebSocket connections first: the http server
+ * would otherwise wait for them to end by themselves, and never close.
+ */
+function closeFirst(http: HttpServer, server: RoomcastServer): void {
+  const close = http.close.bind(http)
+  http.close = ((callback?: (error?: Error) => void) => {
+    void server.close().then(() => close(callback))
+    return http
+  }) as typeof http.close
+}
+
 export class WebSocketPlugin {
   /** The roomcast server underneath. */
   readonly server: RoomcastServer
@@ -76,7 +92,11 @@ export class WebSocketPlugin {
     const server = this.server
     Object.assign(target, {
       ws(path: string, handler: RouteHandler) {
-        server.on(path, handler)
+        // Seed 001's context: the upgrade request's `ws` is its connection.
+        server.on(path, (conn, request) => {
+          Object.assign(request, { ws: conn })
+          return handler(conn, request)
+        })
         return this
       },
       wsUse(middleware: Middleware) {
@@ -117,7 +137,8 @@ export class WebSocketPlugin {
         return
       case 'fastify':
         server.attach(kind.app.server)
-        kind.app.addHook('onClose', async () => server.close())
+        // Before the http server closes, which waits for every WebSocket connection to end.
+        kind.app.addHook('preClose', async () => server.close())
         return
       case 'express':
       case 'koa': {
@@ -127,7 +148,7 @@ export class WebSocketPlugin {
           const http = (listen as (...a: unknown[]) => HttpServer)(...args)
           if (kind.name === 'express') expressUpgrades(kind.app, server, http)
           else server.attach(http)
-          http.once('close', () => void server.close())
+          closeFirst(http, server)
           return http
         }) as typeof kind.app.listen
         return

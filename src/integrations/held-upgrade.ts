@@ -30,9 +30,10 @@ export function heldUpgradeOf(request: IncomingMessage): HeldUpgrade | undefined
 
 /**
  * Holds `socket` while the framework runs. The response gets the socket only
- * when the framework ends it, so a WebSocket route that takes the socket
- * first leaves no response listeners on it, and an answer after that goes
- * nowhere instead of into the WebSocket stream.
+ * when the framework starts answering (its first write or its end), so a
+ * WebSocket route that takes the socket first leaves no response listeners
+ * on it, and an answer after that goes nowhere instead of into the WebSocket
+ * stream.
  */
 export function holdUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): HeldUpgrade {
   // Until roomcast takes the socket over, a reset must not become an uncaught 'error'.
@@ -41,17 +42,22 @@ export function holdUpgrade(request: IncomingMessage, socket: Duplex, head: Buff
   // A refusal ends the exchange: the response says `Connection: close`, and the socket goes.
   response.shouldKeepAlive = false
   let taken = false
-  const end = response.end
-  response.end = function (this: ServerResponse, ...args: unknown[]) {
-    Reflect.apply(end, this, args)
-    if (!taken && !socket.destroyed) {
-      taken = true
-      response.once('finish', () => socket.destroy())
-      // An `upgrade` event's socket is the connection's net.Socket; assigning it flushes the answer.
-      response.assignSocket(socket as Socket)
-    }
-    return this
-  } as ServerResponse['end']
+  /** The framework answers: from its first byte on, the response owns the socket. */
+  const claim = () => {
+    if (taken || socket.destroyed) return
+    taken = true
+    response.once('finish', () => socket.destroy())
+    // An `upgrade` event's socket is the connection's net.Socket; assigning it flushes the answer.
+    response.assignSocket(socket as Socket)
+  }
+  // A streamed or large body writes before it ends: it must reach the socket as it goes.
+  for (const method of ['write', 'end'] as const) {
+    const original = response[method] as (...args: unknown[]) => unknown
+    response[method] = function (this: ServerResponse, ...args: unknown[]) {
+      claim()
+      return Reflect.apply(original, this, args)
+    } as never
+  }
   const held: HeldUpgrade = {
     response,
     take: () => {

@@ -332,6 +332,14 @@ export class RoomcastServer extends ClusterApi {
   }
 
   /**
+   * Whether `request` offers one of `ignoreProtocols`: another `upgrade`
+   * listener's handshake (Vite's HMR), for integrations to leave alone.
+   */
+  ignoresUpgrade(request: IncomingMessage): boolean {
+    return this.#upgrade.ignores(request)
+  }
+
+  /**
    * Runs the handshake pipeline for an upgrade request you received yourself.
    * With `routed` (a framework's router matched it), its handler and params
    * are used instead of this server's routes; every other check still applies.

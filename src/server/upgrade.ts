@@ -52,6 +52,8 @@ export interface UpgradeDeps {
 }
 
 export interface UpgradePipeline {
+  /** Whether the handshake offers a subprotocol another listener owns (`ignoreProtocols`). */
+  ignores(request: IncomingMessage): boolean
   handle(
     request: IncomingMessage,
     socket: Duplex,
@@ -425,6 +427,7 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
   return {
     handle: (request, socket, head, unmatched = 'reject', routed = undefined) =>
       handle(request, socket, head, unmatched, routed),
+    ignores: othersProtocol,
     abortPending: () => {
       for (const abort of pendingAborts) abort()
     },

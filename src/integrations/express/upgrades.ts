@@ -4,7 +4,12 @@
  * limits) runs and may refuse with its own status; a `websocket()` route
  * handler then upgrades with Express's `req.params`. Express 4 and 5.
  */
-import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http'
+import {
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import type { RoomcastServer } from '../../server/index.js'
@@ -27,7 +32,24 @@ export type ExpressHandler = (
 
 /** What Express gives a routed request, as far as upgrades need it. */
 interface RoutedRequest extends IncomingMessage {
-  params?: Record<string, string>
+  /** Express 5 gives a wildcard's segments as an array. */
+  params?: Record<string, string | string[]>
+}
+
+/** `conn.params` are strings, whichever Express made them. */
+function stringParams(params: RoutedRequest['params']): Record<string, string> {
+  const strings: Record<string, string> = {}
+  for (const [name, value] of Object.entries(params ?? {})) {
+    strings[name] = Array.isArray(value) ? value.join('/') : String(value)
+  }
+  return strings
+}
+
+/** The status an error passed to `next()` carries (http-errors, express-jwt), else 500. */
+function statusOf(error: unknown): number {
+  const { status, statusCode } = (error ?? {}) as { status?: unknown; statusCode?: unknown }
+  const code = typeof status === 'number' ? status : statusCode
+  return typeof code === 'number' && code >= 400 && code <= 599 ? code : 500
 }
 
 /** The path the client asked for: a mounted router rewrites `req.url` as it routes. */
@@ -70,7 +92,7 @@ export function websocket(handler: RouteHandler): ExpressHandler {
         routed.ws = conn
         return handler(conn, upgraded)
       },
-      params: { ...routed.params },
+      params: stringParams(routed.params),
     })
   }
 }
@@ -80,7 +102,8 @@ export function websocket(handler: RouteHandler): ExpressHandler {
  * `req.isWebSocket === true` and may answer (that answer is the client's
  * HTTP refusal); `websocket()` handlers upgrade; an upgrade no Express route
  * took goes to `wss`'s own routes (404 when none matches). An error passed to
- * `next()` is a 500. Use it instead of `wss.attach(server)`.
+ * `next()` is refused with its `status` (else 500). A handshake offering one
+ * of `wss`'s `ignoreProtocols` is left to the server's other listeners. Use it instead of `wss.attach(server)`.
  * @returns a function that stops listening.
  * @example
  * const server = app.listen(3000)
@@ -92,12 +115,15 @@ export function expressUpgrades(
   server: HttpServer | HttpsServer,
 ): () => void {
   const listener = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Another listener's handshake (Vite's HMR): not the app's, not ours.
+    if (wss.ignoresUpgrade(request)) return
     const held = holdUpgrade(request, socket, head)
     Object.assign(request, { [ORIGINAL_URL]: request.url, isWebSocket: true, wss })
     app(request, held.response, (error) => {
       if (error !== undefined) {
-        held.response.statusCode = 500
-        held.response.end('Internal Server Error')
+        const status = statusOf(error)
+        held.response.statusCode = status
+        held.response.end(STATUS_CODES[status] ?? 'Error')
         return
       }
       const upgrade = held.take()

@@ -77,6 +77,8 @@ function roomcastFastify(
   fastify.addHook('onRoute', (route) => upgradeRoute(route, wss))
   const server = fastify.server
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Another listener's handshake (Vite's HMR): not Fastify's, not ours.
+    if (wss.ignoresUpgrade(request)) return
     fastify.routing(request, holdUpgrade(request, socket, head).response)
   }
   server.on('upgrade', onUpgrade)

@@ -120,6 +120,8 @@ export function createNodeWebSocket(init: NodeWebSocketInit): NodeWebSocket {
     },
     injectWebSocket: (server) => {
       const listener = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+        // Another listener's handshake (Vite's HMR): not Hono's, not ours.
+        if (wss.ignoresUpgrade(request)) return
         void route(request, socket, head)
       }
       const emitter: EventEmitter = server

@@ -1,5 +1,4 @@
 /** universalApi(): seed 002's Vite plugin, serving `wsHandlers` beside Vite's HMR in dev and preview. */
-import { pathToFileURL } from 'node:url'
 import type { Plugin, PreviewServer, ResolvedConfig } from 'vite'
 import type { RoomcastServer } from '../../server/index.js'
 import { resolveUniversalApi, type UniversalApiOptions } from './options.js'
@@ -51,8 +50,17 @@ export function universalApi(options: UniversalApiOptions = {}): Plugin {
         httpServer: attachable(httpServer),
         root: vite.root,
         logger: vite.logger,
-        // A preview serves a build: the modules load once, by Node (TypeScript where Node runs it).
-        importModule: (file) => import(pathToFileURL(file).href),
+        // A preview serves a build: the modules load once, through a module runner of the Vite
+        // that runs this plugin, so a TypeScript handler module loads on any Node.
+        importModule: async (file) => {
+          const { runnerImport } = await import('vite')
+          const loaded = await runnerImport<Record<string, unknown>>(file, {
+            root: vite.root,
+            configFile: false,
+            logLevel: 'silent',
+          })
+          return loaded.module
+        },
         reloads: false,
       })
     },
