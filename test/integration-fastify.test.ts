@@ -12,7 +12,7 @@ import {
   type WSConnection,
 } from '../src/index.ts'
 import { closedOf, connect, handshakeOutcome } from './helpers/client.ts'
-import { runExample } from './helpers/example-process.ts'
+import { assertChatExample } from './helpers/example-process.ts'
 import { handlesAfterClose, openHandles } from './helpers/open-handles.ts'
 import { rawRequest, statusOf, upgradeRequest } from './helpers/raw-socket.ts'
 import { recordingLogger } from './helpers/server.ts'
@@ -214,17 +214,6 @@ describe('roomcast/fastify', () => {
   })
 
   test('examples/fastify runs: a chat room, 401 without a name', async () => {
-    const example = await runExample('examples/fastify/server.ts')
-    cleanups.push(() => example.stop())
-    const url = (query: string) => `ws://127.0.0.1:${example.port}/chat/lobby${query}`
-    assert.equal(await handshakeOutcome(url('')), 401)
-    const ann = await connect(url('?name=ann'))
-    const bo = await connect(url('?name=bo'))
-    cleanups.push(() => {
-      ann.ws.terminate()
-      bo.ws.terminate()
-    })
-    ann.send('hi')
-    assert.equal(await bo.next(), 'ann: hi')
+    await assertChatExample('examples/fastify/server.ts', cleanups)
   })
 })

@@ -7,7 +7,7 @@ import Koa from 'koa'
 import { createWebSocket, type WebSocketOptions, type WSConnection } from '../src/index.ts'
 import { koaUpgrades, websocket } from '../src/koa.ts'
 import { closedOf, connect, handshakeOutcome } from './helpers/client.ts'
-import { runExample } from './helpers/example-process.ts'
+import { assertChatExample } from './helpers/example-process.ts'
 import { handlesAfterClose, openHandles } from './helpers/open-handles.ts'
 import { rawRequest, statusOf, upgradeRequest } from './helpers/raw-socket.ts'
 import { closeHttp, listenOnLoopback, recordingLogger } from './helpers/server.ts'
@@ -219,18 +219,7 @@ describe('roomcast/koa', () => {
   })
 
   test('examples/koa runs: a chat room, 401 without a name', async () => {
-    const example = await runExample('examples/koa/server.ts')
-    cleanups.push(() => example.stop())
-    const url = (query: string) => `ws://127.0.0.1:${example.port}/chat/lobby${query}`
-    assert.equal(await handshakeOutcome(url('')), 401)
-    const ann = await connect(url('?name=ann'))
-    const bo = await connect(url('?name=bo'))
-    cleanups.push(() => {
-      ann.ws.terminate()
-      bo.ws.terminate()
-    })
-    ann.send('hi')
-    assert.equal(await bo.next(), 'ann: hi')
+    await assertChatExample('examples/koa/server.ts', cleanups)
   })
 
   test('no unhandled rejection or uncaught exception leaked', () => {
