@@ -158,6 +158,8 @@ export type { RevokeTarget } from './server/cluster-api.js'
 export {
   type BroadcastExclude,
   createWebSocket,
+  type HealthHandler,
+  type HealthProbe,
   RoomcastServer,
   type ServerEvents,
   type ServerHealth,

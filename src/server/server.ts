@@ -37,10 +37,12 @@ import type { Middleware, RoutedUpgrade, RouteHandler, WSConnection } from '../t
 
 export type { BroadcastExclude } from './broadcast-api.js'
 export type { ServerEvents, ServerHealth } from './events.js'
+export type { HealthHandler, HealthProbe } from './health-handler.js'
 
 import { createAcceptor } from './accept.js'
 import { ClusterApi } from './cluster-api.js'
 import type { ServerEvents, ServerHealth } from './events.js'
+import { createHealthHandler, type HealthHandler, type HealthProbe } from './health-handler.js'
 import { createAdapterHost, createConnectionHost } from './hosts.js'
 import { ServerSubscribers } from './server-subscribers.js'
 import { createErrorReporter } from './startup.js'
@@ -408,6 +410,17 @@ export class RoomcastServer extends ClusterApi {
       connections: this.#connections.size,
       closing: this.#closing !== undefined,
     }
+  }
+
+  /**
+   * An HTTP handler answering `health()` as JSON: for `'readiness'` (the
+   * default) 200 when `ok`, 503 while degraded or closing; for `'liveness'`
+   * always 200. A Node request handler, so Express and Connect mount it as it is.
+   * @example
+   * app.get('/healthz', wss.healthHandler())
+   */
+  healthHandler(probe?: HealthProbe): HealthHandler {
+    return createHealthHandler(() => this.health(), probe)
   }
 
   getStats(): WebSocketStats {
