@@ -155,6 +155,7 @@ export type {
 export type { Behaviour } from './routes/behaviour.js'
 export type { RouteConnection, RouteDefinition } from './routes/route-object.js'
 export type { RevokeTarget } from './server/cluster-api.js'
+export type { HandshakeRateOptions } from './server/ip-limits.js'
 export {
   type BroadcastExclude,
   createWebSocket,

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Adapter } from '../adapter/index.js'
 import { type JwtAuth, resolveAuth, type SeedJwtAuth } from '../auth/jwt.js'
 import { ErrorCode, RoomcastError } from '../errors.js'
+import type { HandshakeRateOptions, IpLimitOptions } from '../server/ip-limits.js'
 import type { Identity, Logger, WSConnection } from '../types.js'
 import { count, duration, invalid, MAX_TIMER_DELAY } from './checks.js'
 import {
@@ -69,6 +70,16 @@ export interface WebSocketOptions {
   clientTimeout?: number
   /** Open connections allowed at once; more handshakes get HTTP 503. 0 = unlimited. @default 0 */
   maxConnections?: number
+  /** Open connections (and handshakes in flight) allowed from one address; more get HTTP 429. 0 = unlimited. @default 0 */
+  maxConnectionsPerIp?: number
+  /** Handshakes per second allowed from one address (`perIp`) and in all (`perSecond`); more get HTTP 429. @default off */
+  handshakeRate?: HandshakeRateOptions
+  /**
+   * Proxies in front of the server whose `X-Forwarded-For` entries are
+   * believed, for the per-address limits: `true` is one; `false` uses the
+   * socket's address. @default false
+   */
+  trustProxy?: boolean | number
   /** Rooms one connection may be in. 0 = unlimited. @default 100 */
   maxRoomsPerConnection?: number
   /** Origins allowed to connect; empty allows all, non-empty rejects a missing Origin. @default [] */
@@ -170,6 +181,7 @@ export interface ResolvedOptions {
   heartbeatInterval: number
   clientTimeout: number
   maxConnections: number
+  ipLimits: IpLimitOptions
   maxRoomsPerConnection: number
   allowedOrigins: OriginPattern[]
   perMessageDeflate: boolean | PerMessageDeflateOptions
@@ -231,6 +243,9 @@ const WEBSOCKET_OPTION_KEYS = keySet<WebSocketOptions>({
   heartbeatInterval: true,
   clientTimeout: true,
   maxConnections: true,
+  maxConnectionsPerIp: true,
+  handshakeRate: true,
+  trustProxy: true,
   maxRoomsPerConnection: true,
   allowedOrigins: true,
   perMessageDeflate: true,
@@ -305,6 +320,34 @@ function resolveOrigins(value: WebSocketOptions['allowedOrigins']): OriginPatter
   return [...list]
 }
 
+const RATE_KEYS = keySet<HandshakeRateOptions>({ perIp: true, perSecond: true })
+
+function resolveIpLimits(options: WebSocketOptions): IpLimitOptions {
+  const { handshakeRate, trustProxy = false } = options
+  let rate: IpLimitOptions['handshakeRate']
+  if (handshakeRate !== undefined) {
+    if (typeof handshakeRate !== 'object' || handshakeRate === null) {
+      throw invalid('handshakeRate', '{ perIp?, perSecond? }', handshakeRate)
+    }
+    assertKnownKeys(handshakeRate, RATE_KEYS, {
+      object: 'createWebSocket',
+      path: 'handshakeRate.',
+    })
+    rate = {
+      perIp: count('handshakeRate.perIp', handshakeRate.perIp, {}, 0),
+      perSecond: count('handshakeRate.perSecond', handshakeRate.perSecond, {}, 0),
+    }
+  }
+  if (typeof trustProxy !== 'boolean' && !(Number.isInteger(trustProxy) && trustProxy >= 0)) {
+    throw invalid('trustProxy', 'a boolean or a number of proxies', trustProxy)
+  }
+  return {
+    maxConnectionsPerIp: count('maxConnectionsPerIp', options.maxConnectionsPerIp, {}, 0),
+    handshakeRate: rate,
+    trustProxy: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy,
+  }
+}
+
 function resolvePolicy(value: unknown): BackpressurePolicy {
   if (value === undefined) return defaultOptions.backpressurePolicy
   if (value !== 'drop' && value !== 'close')
@@ -362,6 +405,7 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
       duration,
     ),
     maxConnections: option('maxConnections', options.maxConnections),
+    ipLimits: resolveIpLimits(options),
     maxRoomsPerConnection: option('maxRoomsPerConnection', options.maxRoomsPerConnection),
     allowedOrigins: resolveOrigins(options.allowedOrigins),
     ...resolveCompression(options),

@@ -1,4 +1,4 @@
-/** Handshake pipeline: route → closing → request (strict deflate) → origin → capacity → token → auth hooks → still alive → upgrade. */
+/** Handshake pipeline: route → closing → request (strict deflate) → origin → per-address limits → capacity → token → auth hooks → still alive → upgrade. */
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
@@ -13,6 +13,7 @@ import type { Identity, RoutedUpgrade, RouteHandler } from '../types.js'
 import { debugLog, describeRequest } from './debug-log.js'
 import { deflateMismatch, strictDeflate } from './deflate-strict.js'
 import { checkHandshakeRequest, type Rejection, writeRejection } from './handshake.js'
+import { IpLimits } from './ip-limits.js'
 import { createOriginCheck } from './origin.js'
 import type { Unmatched } from './upgrade-listeners.js'
 
@@ -140,6 +141,7 @@ function splitUrl(url: string): { path: string; search: string } {
 export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
   const { options } = deps
   const originAllowed = createOriginCheck(options.allowedOrigins)
+  const ipLimits = new IpLimits(options.ipLimits)
   const pendingAborts = new Set<() => void>()
   let inFlight = 0
 
@@ -375,6 +377,15 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
           ? 'origin missing (allowedOrigins is set)'
           : `origin not allowed: ${origin}`,
       )
+    }
+    if (ipLimits.active) {
+      const address = ipLimits.addressOf(request)
+      const refused = ipLimits.admit(address, Date.now())
+      if (refused !== undefined) {
+        return reject(request, socket, refused, `${refused.message} (${address})`)
+      }
+      // The socket is the handshake's and then the connection's: its end frees the slot.
+      if (ipLimits.holdsSlots) socket.once('close', () => ipLimits.release(address))
     }
     const max = options.maxConnections
     if (max > 0 && deps.connectionCount() + inFlight >= max) {
