@@ -145,6 +145,26 @@ describe('close()', () => {
     assert.equal(server.http.listenerCount('upgrade'), 0)
   })
 
+  test('conn.close() to a client that never answers is cut off after closeTimeout too (1006)', async () => {
+    const { server, closes } = await echoServer({ closeTimeout: 150 })
+    const deaf = await deafClient(server.port, '/echo')
+    const deafGone = new Promise<void>((resolve) => deaf.once('close', () => resolve()))
+    deaf.resume()
+    deaf.on('data', () => {})
+    await eventually(() => server.wss.getConnectionCount() === 1, 'connected', 1000)
+    const started = Date.now()
+    server.wss.getConnections()[0]?.close(1000, 'bye')
+    await within(deafGone, 1500, 'the server cut the socket off')
+    const elapsed = Date.now() - started
+    assert.ok(elapsed >= 140, `cut off after ${elapsed} ms, before closeTimeout`)
+    assert.ok(elapsed < 1000, `cut off after ${elapsed} ms (ws alone waits 30 s)`)
+    await eventually(() => closes.length === 1, 'onClose')
+    assert.deepEqual(
+      closes.map((c) => c.code),
+      [1006],
+    )
+  })
+
   test('attach() after close() throws ERR_SERVER_CLOSED', async () => {
     const wss = createWebSocket({ logger: recordingLogger() })
     const { http } = await listen()

@@ -222,12 +222,8 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
 
   /** @internal The writer's: past `maxBackpressure` with policy `'close'`. */
   overflowed(): void {
-    // The close frame queues behind the backlog: a client that never reads it is cut off
-    // after closeTimeout rather than holding its buffer and its slot until ws gives up.
+    // The close frame queues behind the backlog; close() cuts off a client that never reads it.
     this.close(CloseCode.TryAgainLater, 'Backpressure limit exceeded')
-    setTimeout(() => {
-      if (this.#roomsAtClose === undefined) this.terminate()
-    }, this.#host.closeTimeout).unref()
   }
 
   close(code: number = CloseCode.Normal, reason = ''): void {
@@ -242,6 +238,10 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
     const sent = { code, reason: truncateCloseReason(String(reason)) }
     this.#closeSent = sent
     this.#socket.close(sent.code, sent.reason)
+    // A client that never answers the close is cut off after closeTimeout, not ws's own 30 s.
+    setTimeout(() => {
+      if (this.#roomsAtClose === undefined) this.terminate()
+    }, this.#host.closeTimeout).unref()
   }
 
   /**

@@ -123,7 +123,7 @@ export interface WebSocketOptions {
   handshakeTimeout?: number
   /** Bytes of client messages held (at least 1) while middleware and the handler run; past it, close 1008. @default 1048576 */
   maxQueuedBytes?: number
-  /** How long `close()` waits for closing handshakes before terminating (ms). @default 5000 */
+  /** How long `wss.close()` and `conn.close()` wait for the closing handshake before terminating (ms). @default 5000 */
   closeTimeout?: number
   /**
    * Bytes a connection may have buffered but not yet written to the kernel;
