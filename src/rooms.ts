@@ -3,14 +3,32 @@ import { ErrorCode, RoomcastError } from './errors.js'
 
 export const MAX_ROOM_NAME_LENGTH = 256
 
-/** @throws {RoomcastError} `ERR_INVALID_ROOM` unless `room` is a 1–256 character string. */
+/** Printable ASCII: most room names, checked without normalizing. */
+const PLAIN = /^[\x20-\x7e]*$/
+/** C0 and C1 controls, NUL among them: invisible in logs, and a trap in Redis channel names. */
+const CONTROL = /\p{Cc}/u
+
+function invalidRoom(detail: string): RoomcastError {
+  return new RoomcastError(ErrorCode.InvalidRoom, `Room name must be ${detail}`)
+}
+
+/**
+ * @throws {RoomcastError} `ERR_INVALID_ROOM` unless `room` is a 1–256
+ * character string without control characters (NUL included), in Unicode
+ * NFC (so one name has one spelling: `é` is never also `e` + U+0301).
+ */
 export function assertRoomName(room: unknown): asserts room is string {
   if (typeof room !== 'string' || room.length === 0 || room.length > MAX_ROOM_NAME_LENGTH) {
     const shown = typeof room === 'string' ? `a string of length ${room.length}` : typeof room
-    throw new RoomcastError(
-      ErrorCode.InvalidRoom,
-      `Room name must be a non-empty string of at most ${MAX_ROOM_NAME_LENGTH} characters, got ${shown}`,
+    throw invalidRoom(
+      `a non-empty string of at most ${MAX_ROOM_NAME_LENGTH} characters, got ${shown}`,
     )
+  }
+  if (PLAIN.test(room)) return
+  if (CONTROL.test(room))
+    throw invalidRoom(`free of control characters, got ${JSON.stringify(room)}`)
+  if (room.normalize('NFC') !== room) {
+    throw invalidRoom(`in Unicode NFC: use room.normalize('NFC'), got ${JSON.stringify(room)}`)
   }
 }
 

@@ -187,6 +187,28 @@ describe('conn.join / leave / leaveAll / getRooms', () => {
   })
 })
 
+describe('room name characters', () => {
+  let h: Harness | undefined
+  afterEach(async () => {
+    await h?.close()
+    h = undefined
+  })
+
+  test('control characters (NUL included) and non-NFC spellings throw ERR_INVALID_ROOM; Unicode in NFC is fine', async () => {
+    h = await harness()
+    const { conn } = await h.open()
+    for (const room of ['a\u0000b', 'tab\there', 'line\n', 'del\u007f', 'c1\u0085', 'cafe\u0301']) {
+      assertInvalidRoom(() => conn.join(room))
+      assertInvalidRoom(() => h?.srv.wss.to(room).send('x'))
+    }
+    assert.throws(() => conn.join('cafe\u0301'), /use room.normalize\('NFC'\)/)
+    conn.join('café')
+    conn.join('チャット')
+    conn.join('emoji 🎉')
+    assert.deepEqual(sorted(conn.getRooms()), sorted(['café', 'チャット', 'emoji 🎉']))
+  })
+})
+
 describe('maxRoomsPerConnection', () => {
   let h: Harness | undefined
   afterEach(async () => {
