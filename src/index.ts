@@ -142,6 +142,7 @@ export {
   defineControllers,
   type TypedConnection,
 } from './message/typed.js'
+export type { HandshakeRateOptions } from './options/ip-limits.js'
 export type {
   AuthResult,
   BackpressurePolicy,
@@ -155,7 +156,6 @@ export type {
 export type { Behaviour } from './routes/behaviour.js'
 export type { RouteConnection, RouteDefinition } from './routes/route-object.js'
 export type { RevokeTarget } from './server/cluster-api.js'
-export type { HandshakeRateOptions } from './server/ip-limits.js'
 export {
   type BroadcastExclude,
   createWebSocket,

@@ -4,7 +4,7 @@
  * Taken out of a connection's messages wherever its route has `auth`.
  */
 import { ErrorCode } from '../errors.js'
-import type { RequestId } from '../message/index.js'
+import { type RequestId, requestIdOf } from '../message/envelope.js'
 import { errorReply, resultReply } from '../message/reply.js'
 import type { TokenHolder, TokenLifetimes } from './lifetimes.js'
 
@@ -26,15 +26,11 @@ export function readRefresh(text: string): RefreshRequest | undefined {
     return undefined
   }
   if (typeof value !== 'object' || value === null) return undefined
-  const { type, action, data, requestId } = value as Record<string, unknown>
+  const { type, action, data } = value as Record<string, unknown>
   if (type !== 'system' || action !== 'refresh') return undefined
-  const id =
-    typeof requestId === 'string' || (typeof requestId === 'number' && Number.isFinite(requestId))
-      ? requestId
-      : undefined
   const token =
     typeof data === 'object' && data !== null ? (data as { token?: unknown }).token : undefined
-  return { token, requestId: id }
+  return { token, requestId: requestIdOf(value) }
 }
 
 /** Verifies and applies a refresh, then replies; `refused` hears why a token was not taken. */

@@ -3,6 +3,7 @@
 export { count, duration, invalid } from './checks.js'
 export { type PerMessageDeflateOptions, resolveCompression } from './compression.js'
 export { resolveHistory } from './durability.js'
+export type { HandshakeRateOptions, IpLimitOptions } from './ip-limits.js'
 export { assertKnownKeys, type KeyContext, keySet, nearMiss } from './known-keys.js'
 export { resolveRateLimit } from './limits.js'
 export {

@@ -3,7 +3,6 @@ import type { IncomingMessage } from 'node:http'
 import type { Adapter } from '../adapter/index.js'
 import { type JwtAuth, resolveAuth, type SeedJwtAuth } from '../auth/jwt.js'
 import { ErrorCode, RoomcastError } from '../errors.js'
-import type { HandshakeRateOptions, IpLimitOptions } from '../server/ip-limits.js'
 import type { Identity, Logger, WSConnection } from '../types.js'
 import { count, duration, invalid, MAX_TIMER_DELAY } from './checks.js'
 import {
@@ -21,6 +20,7 @@ import {
   resolveOfflineQueue,
   resolveRecovery,
 } from './durability.js'
+import { type HandshakeRateOptions, type IpLimitOptions, resolveIpLimits } from './ip-limits.js'
 import { assertKnownKeys, keySet } from './known-keys.js'
 import {
   type DisconnectInactiveClientsOptions,
@@ -318,34 +318,6 @@ function resolveOrigins(value: WebSocketOptions['allowedOrigins']): OriginPatter
     }
   }
   return [...list]
-}
-
-const RATE_KEYS = keySet<HandshakeRateOptions>({ perIp: true, perSecond: true })
-
-function resolveIpLimits(options: WebSocketOptions): IpLimitOptions {
-  const { handshakeRate, trustProxy = false } = options
-  let rate: IpLimitOptions['handshakeRate']
-  if (handshakeRate !== undefined) {
-    if (typeof handshakeRate !== 'object' || handshakeRate === null) {
-      throw invalid('handshakeRate', '{ perIp?, perSecond? }', handshakeRate)
-    }
-    assertKnownKeys(handshakeRate, RATE_KEYS, {
-      object: 'createWebSocket',
-      path: 'handshakeRate.',
-    })
-    rate = {
-      perIp: count('handshakeRate.perIp', handshakeRate.perIp, {}, 0),
-      perSecond: count('handshakeRate.perSecond', handshakeRate.perSecond, {}, 0),
-    }
-  }
-  if (typeof trustProxy !== 'boolean' && !(Number.isInteger(trustProxy) && trustProxy >= 0)) {
-    throw invalid('trustProxy', 'a boolean or a number of proxies', trustProxy)
-  }
-  return {
-    maxConnectionsPerIp: count('maxConnectionsPerIp', options.maxConnectionsPerIp, {}, 0),
-    handshakeRate: rate,
-    trustProxy: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy,
-  }
 }
 
 function resolvePolicy(value: unknown): BackpressurePolicy {

@@ -5,20 +5,8 @@
  * `X-Forwarded-For` to believe.
  */
 import type { IncomingMessage } from 'node:http'
+import type { IpLimitOptions } from '../options/index.js'
 import type { Rejection } from './handshake.js'
-
-/** Handshakes per second: from one address, and in all. */
-export interface HandshakeRateOptions {
-  perIp?: number
-  perSecond?: number
-}
-
-export interface IpLimitOptions {
-  readonly maxConnectionsPerIp: number
-  readonly handshakeRate: { readonly perIp: number; readonly perSecond: number } | undefined
-  /** Proxies in front of the server whose `X-Forwarded-For` entries are believed; 0 = none. */
-  readonly trustProxy: number
-}
 
 /** A token bucket refilled continuously: `rate` a second, at most `rate` saved. */
 class Bucket {
