@@ -6,16 +6,17 @@ import type { JwtAuth, VerifiedToken } from '../auth/index.js'
 import type { ConnectionRoute, ConnectionSettings } from '../connection/index.js'
 import { toError } from '../errors.js'
 import { logSafely } from '../hooks.js'
-import { type AuthResult, assertKnownKeys, keySet, type ResolvedOptions } from '../options/index.js'
+import type { AuthResult, ResolvedOptions } from '../options/index.js'
 import { readHello } from '../recovery/index.js'
 import { type RouteMatch, splitPath } from '../routes/index.js'
-import type { Identity, RoutedUpgrade, RouteHandler } from '../types.js'
+import type { RoutedUpgrade, RouteHandler } from '../types.js'
 import { debugLog, describeRequest } from './debug-log.js'
 import { deflateMismatch, strictDeflate } from './deflate-strict.js'
 import { checkHandshakeRequest, type Rejection, writeRejection } from './handshake.js'
 import { IpLimits } from './ip-limits.js'
 import { createOriginCheck } from './origin.js'
 import type { Unmatched } from './upgrade-listeners.js'
+import { decide, type Verdict } from './verification.js'
 
 export type Authenticate = (request: IncomingMessage) => AuthResult | Promise<AuthResult>
 
@@ -66,65 +67,6 @@ export interface UpgradePipeline {
   abortPending(): void
 }
 
-/** `rejected` says why, for `debug: true`. */
-type Verdict =
-  | { identity: Identity | undefined; token: VerifiedToken | undefined }
-  | { rejected: string }
-  | 'timeout'
-  | 'aborted'
-
-/**
- * Runs the auth hooks in order after the token's identity; any `false`
- * rejects, identities merge (later ones win), but no hook may name another
- * user than the token's `sub`.
- */
-async function authorize(
-  hooks: Array<[name: string, hook: Authenticate | undefined]>,
-  request: IncomingMessage,
-  token: VerifiedToken | undefined,
-  seeded: Identity | undefined,
-  onThrow: (name: string, error: Error) => void,
-): Promise<Verdict> {
-  let identity = seeded
-  for (const [name, hook] of hooks) {
-    if (hook === undefined) continue
-    let result: AuthResult
-    try {
-      result = await hook(request)
-    } catch (error) {
-      const failure = toError(error)
-      onThrow(name, failure)
-      return { rejected: `${name} threw: ${failure.message}` }
-    }
-    if (!result) return { rejected: `${name} returned ${String(result)}` }
-    if (typeof result !== 'object') continue
-    try {
-      // A misspelt key (`metdata`) would otherwise drop what the hook meant to give.
-      assertKnownKeys(result, IDENTITY_KEYS, { object: 'identity', scope: `${name} result` })
-    } catch (error) {
-      const failure = toError(error)
-      onThrow(name, failure)
-      return { rejected: failure.message }
-    }
-    if (result.userId !== undefined && typeof result.userId !== 'string') {
-      onThrow(name, new TypeError(`${name} returned a userId that is not a string`))
-      return { rejected: `${name} returned a userId that is not a string` }
-    }
-    if (token !== undefined && result.userId !== undefined && result.userId !== token.userId) {
-      onThrow(name, new TypeError(`${name} returned a userId other than the token's sub`))
-      return { rejected: `${name} returned a userId other than the token's sub` }
-    }
-    identity = {
-      ...identity,
-      ...result,
-      metadata: { ...identity?.metadata, ...result.metadata },
-    }
-  }
-  return { identity, token }
-}
-
-const IDENTITY_KEYS = keySet<Identity>({ userId: true, metadata: true })
-
 const SHUTTING_DOWN: Rejection = { status: 503, message: 'Server is shutting down' }
 const UNAUTHORIZED: Rejection = { status: 401, message: 'Unauthorized' }
 
@@ -169,37 +111,6 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     )
   }
 
-  /** The token's verdict: its identity (metadata by `auth.map`), or why it was refused. */
-  const admit = async (
-    request: IncomingMessage,
-    target: AcceptedRoute,
-  ): Promise<{ token: VerifiedToken | undefined; identity: Identity | undefined } | string> => {
-    const auth = target.entry.settings.auth
-    if (auth === undefined) return { token: undefined, identity: undefined }
-    let token: VerifiedToken | undefined
-    try {
-      token = await deps.admit(auth, request, target.search)
-    } catch (error) {
-      return `token refused: ${toError(error).message}`
-    }
-    // The token is a credential: it stays out of conn.query (request.url still holds it).
-    target.search = auth.withoutToken(target.search)
-    if (token === undefined) return { token, identity: undefined }
-    let metadata: Record<string, unknown> | undefined
-    try {
-      metadata = auth.map?.(token.payload)
-    } catch (error) {
-      logSafely(
-        options.logger,
-        'warn',
-        'roomcast: auth.map threw; handshake rejected with 401',
-        toError(error),
-      )
-      return `auth.map threw: ${toError(error).message}`
-    }
-    return { token, identity: { userId: token.userId, ...(metadata && { metadata }) } }
-  }
-
   /**
    * Verifies the token, then runs `verifyClient` and the route's
    * `authenticate`, bounded together by `handshakeTimeout`; a throw or
@@ -215,22 +126,12 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
       abort = () => resolve('aborted')
     })
     pendingAborts.add(abort)
-    const hooks: Array<[string, Authenticate | undefined]> = [
-      ['verifyClient', options.verifyClient],
-      ['authenticate', entry.authenticate],
-    ]
-    const decision = admit(request, target).then((admitted) =>
-      typeof admitted === 'string'
-        ? { rejected: admitted }
-        : authorize(hooks, request, admitted.token, admitted.identity, (name, error) =>
-            logSafely(
-              options.logger,
-              'warn',
-              `roomcast: ${name} threw; handshake rejected with 401`,
-              error,
-            ),
-          ),
-    )
+    const decision = decide(request, target, {
+      admit: deps.admit,
+      verifyClient: options.verifyClient,
+      authenticate: entry.authenticate,
+      logger: options.logger,
+    })
     try {
       return await Promise.race([decision, bounds])
     } finally {
