@@ -244,7 +244,7 @@ export class MemoryAdapter implements Adapter {
   }
 
   health(): AdapterHealth {
-    return { status: 'ok', nodes: 1, publishFailures: 0 }
+    return { status: 'ok', nodes: 1, publishFailures: 0, publishes: 0, publishesPending: 0, publishesDropped: 0 }
   }
 
   async close(): Promise<void> {}

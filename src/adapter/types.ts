@@ -89,6 +89,17 @@ export interface AdapterHealth {
   nodes: number
   /** Publishes that failed since the start. */
   publishFailures: number
+  /** Publishes handed to the bus since the start. */
+  publishes: number
+  /** Publishes sent and not yet answered by the bus now. */
+  publishesPending: number
+  /**
+   * Cross-node parts of broadcasts dropped since the start because
+   * `maxPendingPublishes` were already outstanding (local delivery went on).
+   */
+  publishesDropped: number
+  /** Round trip of the bus's last liveness probe in ms; `undefined` without a bus. */
+  latency?: number
 }
 
 /** What the server gives its adapter: local delivery and local facts, by connection id. */
