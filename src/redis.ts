@@ -20,11 +20,19 @@ export interface RedisAdapterOptions
   redis: RedisConnection
   /** How long the first connection may take (ms). @default 5000 */
   connectTimeout?: number
+  /**
+   * How long Redis may leave a command unanswered before the adapter counts
+   * it down (frozen or cut off): `health()` turns `degraded`, an `error`
+   * event fires, publishes fail at once with `ERR_ADAPTER_DOWN`. @default 3000
+   */
+  redisTimeout?: number
 }
 
 const ADAPTER_KEYS = keySet<RedisAdapterOptions>({
   redis: true,
   connectTimeout: true,
+  redisTimeout: true,
+  maxPendingPublishes: true,
   prefix: true,
   nodeId: true,
   heartbeatInterval: true,
@@ -40,16 +48,26 @@ export interface RedisEmitterOptions {
   prefix?: string
   /** How long the first connection may take (ms). @default 5000 */
   connectTimeout?: number
+  /** How long Redis may leave a command unanswered before publishes fail (ms). @default 3000 */
+  redisTimeout?: number
 }
 
 const EMITTER_KEYS = keySet<RedisEmitterOptions>({
   redis: true,
   prefix: true,
   connectTimeout: true,
+  redisTimeout: true,
 })
 
-function transportOptions(redis: RedisConnection, connectTimeout?: number): RedisTransportOptions {
-  const timeout = connectTimeout === undefined ? {} : { connectTimeout }
+function transportOptions(
+  redis: RedisConnection,
+  connectTimeout: number | undefined,
+  redisTimeout: number | undefined,
+): RedisTransportOptions {
+  const timeout = {
+    ...(connectTimeout === undefined ? {} : { connectTimeout }),
+    ...(redisTimeout === undefined ? {} : { redisTimeout }),
+  }
   if (typeof redis === 'string') return { url: redis, ...timeout }
   // A plain `{ host, port }` (PXL's redis config) is not a client: it has no duplicate().
   if (typeof (redis as Partial<RedisClient> | null)?.duplicate === 'function') {
@@ -78,8 +96,10 @@ function assertOptions(options: unknown, known: ReadonlySet<string>, scope: stri
  */
 export async function createRedisAdapter(options: RedisAdapterOptions): Promise<ClusterAdapter> {
   assertOptions(options, ADAPTER_KEYS, 'createRedisAdapter')
-  const { redis, connectTimeout, ...cluster } = options
-  const transport = await createRedisTransport(transportOptions(redis, connectTimeout))
+  const { redis, connectTimeout, redisTimeout, ...cluster } = options
+  const transport = await createRedisTransport(
+    transportOptions(redis, connectTimeout, redisTimeout),
+  )
   try {
     return new ClusterAdapter({ ...cluster, transport, ownsTransport: true })
   } catch (error) {
@@ -104,7 +124,7 @@ export interface RedisEmitter extends Emitter {
 export async function createEmitter(options: RedisEmitterOptions): Promise<RedisEmitter> {
   assertOptions(options, EMITTER_KEYS, 'createEmitter')
   const transport = await createRedisTransport(
-    transportOptions(options.redis, options.connectTimeout),
+    transportOptions(options.redis, options.connectTimeout, options.redisTimeout),
   )
   const prefix = options.prefix === undefined ? {} : { prefix: options.prefix }
   const emitter = createBusEmitter({ transport, ...prefix })

@@ -206,6 +206,10 @@ describe('cluster adapter', () => {
       reason: 'message bus down: redis gone',
       nodes: 3,
       publishFailures: 0,
+      // What the node said on joining the cluster, before the bus fell.
+      publishes: 4,
+      publishesPending: 0,
+      publishesDropped: 0,
     })
     assert.equal(adapter.broadcast({ rooms: ['r'] }, text('a')), 1)
     assert.equal(adapter.broadcast({}, text('b')), 1)

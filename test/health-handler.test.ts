@@ -37,6 +37,10 @@ test('readiness is 200 when ok, 503 while the bus is down or the server closes; 
     status: 'ok',
     nodes: 1,
     publishFailures: 0,
+    // The announcement and the presence sync of a node starting alone.
+    publishes: 2,
+    publishesPending: 0,
+    publishesDropped: 0,
     connections: 0,
     closing: false,
   })

@@ -22,6 +22,14 @@ export interface ClusterAdapterOptions {
   nodeTimeout?: number
   /** How long `request()` waits for the other nodes, in ms, unless told otherwise. @default 5000 */
   requestTimeout?: number
+  /**
+   * Publishes in flight at most. Past it the cross-node part of a broadcast is
+   * dropped and counted (`health().publishesDropped`); local delivery goes on.
+   * Bounds the heap while the bus does not answer: each pending PUBLISH of a
+   * 1 KiB message holds about 3 KiB until Redis answers or is given up on.
+   * @default 5000
+   */
+  maxPendingPublishes?: number
 }
 
 export interface ResolvedClusterOptions {
@@ -32,12 +40,14 @@ export interface ResolvedClusterOptions {
   heartbeatInterval: number
   nodeTimeout: number
   requestTimeout: number
+  maxPendingPublishes: number
 }
 
 export const clusterDefaults = {
   ownsTransport: false,
   heartbeatInterval: 5000,
   requestTimeout: 5000,
+  maxPendingPublishes: 5000,
 } satisfies Partial<ClusterAdapterOptions>
 
 const CLUSTER_KEYS = keySet<ClusterAdapterOptions>({
@@ -48,6 +58,7 @@ const CLUSTER_KEYS = keySet<ClusterAdapterOptions>({
   heartbeatInterval: true,
   nodeTimeout: true,
   requestTimeout: true,
+  maxPendingPublishes: true,
 })
 
 /** @throws {RoomcastError} `ERR_INVALID_OPTION` naming the first option that is wrong or unknown. */
@@ -72,6 +83,10 @@ export function resolveClusterOptions(options: ClusterAdapterOptions): ResolvedC
   }
   const requestTimeout = options.requestTimeout ?? clusterDefaults.requestTimeout
   positive('requestTimeout', requestTimeout)
+  const maxPendingPublishes = options.maxPendingPublishes ?? clusterDefaults.maxPendingPublishes
+  if (!Number.isSafeInteger(maxPendingPublishes) || maxPendingPublishes < 1) {
+    throw invalid('`maxPendingPublishes` must be a positive integer')
+  }
   return {
     transport,
     ownsTransport: options.ownsTransport ?? clusterDefaults.ownsTransport,
@@ -80,6 +95,7 @@ export function resolveClusterOptions(options: ClusterAdapterOptions): ResolvedC
     heartbeatInterval,
     nodeTimeout,
     requestTimeout,
+    maxPendingPublishes,
   }
 }
 

@@ -81,7 +81,9 @@ export class ClusterAdapter extends MemoryAdapter {
     const transport = resolved.transport
     const channels = new Channels(resolved.prefix)
     // Reports go to the host, which init() provides before anything is published.
-    const bus = new BusPublisher(transport, (error) => this.host.error(error))
+    const bus = new BusPublisher(transport, resolved.maxPendingPublishes, (error) =>
+      this.host.error(error),
+    )
     this.#options = resolved
     this.#transport = transport
     this.#channels = channels
@@ -202,7 +204,8 @@ export class ClusterAdapter extends MemoryAdapter {
       message: (multi) => this.#encodeBroadcast(target, payload, multi),
     })
     const echoed = kept.length > 0
-    store.broadcast(stored).catch((error: unknown) => {
+    if (!this.#bus.admit()) return this.deliverLocal(target, payload)
+    this.#bus.track(store.broadcast(stored)).catch((error: unknown) => {
       this.#bus.report(AdapterErrorCode.Publish, error)
       if (echoed && this.#closing === undefined) this.deliverLocal(target, payload)
     })
@@ -287,12 +290,19 @@ export class ClusterAdapter extends MemoryAdapter {
   }
 
   override health(): AdapterHealth {
-    const nodes = this.#nodes.size + 1
-    const publishFailures = this.#bus.failures
+    const bus = this.#bus
+    const figures = {
+      nodes: this.#nodes.size + 1,
+      publishFailures: bus.failures,
+      publishes: bus.published,
+      publishesPending: bus.pending,
+      publishesDropped: bus.dropped,
+    }
+    const latency = this.#transport.latency
+    if (latency !== undefined) Object.assign(figures, { latency: Math.round(latency * 100) / 100 })
     const status = this.#transport.status
-    if (status.up) return { status: 'ok', nodes, publishFailures }
-    const reason = `message bus down: ${status.reason}`
-    return { status: 'degraded', reason, nodes, publishFailures }
+    if (status.up) return { status: 'ok', ...figures }
+    return { status: 'degraded', reason: `message bus down: ${status.reason}`, ...figures }
   }
 
   /** Says goodbye, stops the timers, settles pending requests; idempotent. */

@@ -212,6 +212,8 @@ export class MemoryAdapter implements Adapter {
       }
       case 'revoke':
         return host.revoke(query.userId, query.jti, query.until)
+      case 'stats':
+        return host.status()
     }
   }
 
@@ -244,7 +246,14 @@ export class MemoryAdapter implements Adapter {
   }
 
   health(): AdapterHealth {
-    return { status: 'ok', nodes: 1, publishFailures: 0, publishes: 0, publishesPending: 0, publishesDropped: 0 }
+    return {
+      status: 'ok',
+      nodes: 1,
+      publishFailures: 0,
+      publishes: 0,
+      publishesPending: 0,
+      publishesDropped: 0,
+    }
   }
 
   async close(): Promise<void> {}

@@ -118,13 +118,20 @@ type StreamEntry = [id: Buffer, fields: Buffer[]]
 
 export class RedisStore implements ClusterStore {
   readonly shared = true
-  readonly #client: RedisClient
+  readonly #current: () => RedisClient
   readonly #prefix: string
 
-  /** `client` is used for commands only; `prefix` is the cluster's. */
-  constructor(client: RedisClient, prefix: string) {
-    this.#client = client
+  /**
+   * `client` gives the connection for commands (the transport may replace
+   * one that stopped answering); `prefix` is the cluster's.
+   */
+  constructor(client: () => RedisClient, prefix: string) {
+    this.#current = client
     this.#prefix = prefix
+  }
+
+  get #client(): RedisClient {
+    return this.#current()
   }
 
   async broadcast(broadcast: StoredBroadcast): Promise<RoomPosition[]> {

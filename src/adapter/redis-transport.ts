@@ -9,6 +9,14 @@ import {
   type TypeMapping,
 } from 'redis'
 import { assertKnownKeys } from '../options/index.js'
+import {
+  connectWithin,
+  maxReconnectDelay,
+  quit,
+  Releasable,
+  reconnectStrategy,
+} from './redis-clients.js'
+import { RedisLiveness } from './redis-liveness.js'
 import { RedisStore } from './redis-store.js'
 import type { ClusterStore } from './store.js'
 import type { Transport, TransportStatus } from './transport.js'
@@ -25,6 +33,15 @@ export type RedisClient = RedisClientType<
 interface CommonOptions {
   /** How long the first connection may take before the promise rejects. @default 5000 */
   connectTimeout?: number
+  /**
+   * How long Redis may leave a command unanswered before it counts as down
+   * (frozen, or cut off by the network without the socket closing). Each
+   * client is probed with PING three times per period; a silent connection
+   * of roomcast's own is dropped and opened afresh, and publishes in flight
+   * on it fail (they may still have been delivered: never retried).
+   * @default 3000
+   */
+  redisTimeout?: number
   /**
    * A message listener threw. The throw is caught so it cannot reset the Redis
    * reply parser; without this option it is rethrown on the next tick, as an
@@ -51,15 +68,9 @@ const TRANSPORT_KEYS: ReadonlySet<string> = new Set<keyof CommonOptions | 'url' 
   'url',
   'client',
   'connectTimeout',
+  'redisTimeout',
   'onError',
 ])
-
-// Bounded exponential backoff, forever: the transport gives up only on close().
-const minReconnectDelay = 50
-const maxReconnectDelay = 2000
-const reconnectStrategy = (retries: number) =>
-  Math.min(minReconnectDelay * 2 ** retries, maxReconnectDelay)
-const quitTimeout = 1000
 
 interface Waiter {
   resolve(): void
@@ -67,11 +78,18 @@ interface Waiter {
 }
 
 class RedisTransport implements Transport {
-  readonly #publisher: RedisClient
-  readonly #subscriber: RedisClient
-  /** Clients created here: they get our listeners and are closed by close(). */
-  readonly #owned: RedisClient[]
+  #publisher: RedisClient
+  #subscriber: RedisClient
+  /** Clients created here: they get our listeners, are replaced when silent, and closed by close(). */
+  #owned: RedisClient[]
+  readonly #ownsPublisher: boolean
   readonly #onError: ((error: Error) => void) | undefined
+  readonly #redisTimeout: number
+  readonly #liveness: RedisLiveness
+  /** The caller's client while it leaves a PING unanswered; it is not ours to cut. */
+  #silentCallerClient = false
+  /** Publishes on the caller's client, released when it falls silent. */
+  readonly #callerPublishes = new Releasable()
   #status: TransportStatus = { up: false, reason: 'connecting' }
   #onMessage: ((channel: string, message: Buffer) => void) | undefined
   #onStatus: ((status: TransportStatus) => void) | undefined
@@ -89,28 +107,36 @@ class RedisTransport implements Transport {
   #retry: NodeJS.Timeout | undefined
   #closing: Promise<void> | undefined
 
-  constructor(
-    publisher: RedisClient,
-    subscriber: RedisClient,
-    owned: RedisClient[],
-    options: CommonOptions,
-  ) {
+  constructor(publisher: RedisClient, subscriber: RedisClient, options: RedisTransportOptions) {
     this.#publisher = publisher
     this.#subscriber = subscriber
-    this.#owned = owned
+    this.#ownsPublisher = options.client === undefined
+    this.#owned = this.#ownsPublisher ? [publisher, subscriber] : [subscriber]
     this.#onError = options.onError
-    for (const client of owned) {
-      // An 'error' listener on every client we create: without one node-redis
-      // crashes the process on the first lost connection.
-      client.on('error', (error: Error) => {
-        if (!client.isReady) this.#down(`redis connection lost: ${error.message}`)
-      })
-      client.on('ready', () => (client === subscriber ? void this.resync() : this.#maybeUp()))
-    }
+    this.#redisTimeout = options.redisTimeout ?? 3000
+    this.#liveness = new RedisLiveness(this.#redisTimeout, {
+      silent: (client) => this.#silent(client),
+      answered: () => {
+        this.#silentCallerClient = false
+        this.#maybeUp()
+      },
+    })
+    for (const client of this.#owned) this.#listen(client)
+    this.#liveness.watch(publisher)
+    this.#liveness.watch(subscriber)
   }
 
   get status(): TransportStatus {
     return this.#status
+  }
+
+  get latency(): number | undefined {
+    return this.#liveness.latency
+  }
+
+  /** Clients this transport created and closes (for connecting them and for tests). */
+  get owned(): readonly RedisClient[] {
+    return this.#owned
   }
 
   onMessage(listener: (channel: string, message: Buffer) => void): void {
@@ -123,14 +149,25 @@ class RedisTransport implements Transport {
 
   async publish(channel: string, message: Buffer): Promise<void> {
     if (this.#closing !== undefined) throw new Error('redis transport is closed')
+    const publisher = this.#publisher
     // Down as soon as either connection is seen lost, not when this one notices;
     // and a caller's client may queue while offline, so never leave it to node-redis.
-    if (!this.#status.up || !this.#publisher.isReady) throw this.#unavailable()
-    await this.#publisher.publish(channel, message)
+    if (!this.#status.up || !publisher.isReady) throw this.#unavailable()
+    if (!this.#ownsPublisher) {
+      await this.#callerPublishes.track(publisher.publish(channel, message))
+      return
+    }
+    try {
+      await publisher.publish(channel, message)
+    } catch (error) {
+      // Dropped for silence: the PUBLISH may have reached Redis all the same.
+      if (publisher !== this.#publisher) throw this.#unanswered(error)
+      throw error
+    }
   }
 
   createStore(prefix: string): ClusterStore {
-    return new RedisStore(this.#publisher, prefix)
+    return new RedisStore(() => this.#publisher, prefix)
   }
 
   subscribe(channels: readonly string[]): Promise<void> {
@@ -247,8 +284,59 @@ class RedisTransport implements Transport {
     }
   }
 
+  #listen(client: RedisClient): void {
+    // An 'error' listener on every client we create: without one node-redis
+    // crashes the process on the first lost connection.
+    client.on('error', (error: Error) => {
+      if (this.#owned.includes(client) && !client.isReady) {
+        this.#down(`redis connection lost: ${error.message}`)
+      }
+    })
+    client.on('ready', () => {
+      if (client === this.#subscriber) void this.resync()
+      else if (this.#owned.includes(client)) this.#maybeUp()
+    })
+  }
+
+  /** A client left a PING unanswered for `redisTimeout` ms. */
+  #silent(client: RedisClient): void {
+    this.#down(`redis did not answer within ${this.#redisTimeout} ms (frozen or cut off)`)
+    if (this.#owned.includes(client)) this.#replace(client)
+    else {
+      this.#silentCallerClient = true
+      this.#callerPublishes.releaseAll(this.#unanswered())
+    }
+  }
+
+  /**
+   * Drops a connection that stopped answering and opens a fresh one in its
+   * place: node-redis would wait on the old socket for as long as the kernel
+   * keeps it. Destroying it fails what was in flight; the fresh client
+   * reconnects with the usual backoff and, once ready, resynchronises.
+   */
+  #replace(silent: RedisClient): void {
+    if (this.#closing !== undefined) return
+    const fresh = silent.duplicate()
+    this.#listen(fresh)
+    this.#owned = this.#owned.map((client) => (client === silent ? fresh : client))
+    if (silent === this.#publisher) this.#publisher = fresh
+    if (silent === this.#subscriber) this.#subscriber = fresh
+    this.#liveness.forget(silent)
+    this.#liveness.watch(fresh)
+    silent.destroy()
+    // Retries forever with reconnectStrategy; each failure arrives as an 'error' event.
+    fresh.connect().catch(() => {})
+  }
+
+  #unanswered(cause?: unknown): Error {
+    return new Error(
+      `redis did not answer within ${this.#redisTimeout} ms; the command may or may not have reached it`,
+      { cause },
+    )
+  }
+
   #maybeUp(): void {
-    const ready = this.#owned.every((client) => client.isReady)
+    const ready = this.#owned.every((client) => client.isReady) && !this.#silentCallerClient
     if (!ready || this.#syncedEpoch !== this.#epoch || this.#closing !== undefined) return
     if (this.#status.up) return
     this.#status = { up: true }
@@ -270,6 +358,7 @@ class RedisTransport implements Transport {
   async #shutdown(): Promise<void> {
     clearImmediate(this.#scheduled)
     clearTimeout(this.#retry)
+    this.#liveness.stop()
     const closed = new Error('redis transport is closed')
     for (const waiter of this.#waiters.splice(0)) waiter.reject(closed)
     this.#dirty.clear()
@@ -284,38 +373,6 @@ class RedisTransport implements Transport {
       this.#owned.map((client) => quit(client, polite, client === this.#subscriber)),
     )
   }
-}
-
-/** UNSUBSCRIBE and QUIT when connected; destroy when not, or when that hangs. */
-async function quit(client: RedisClient, polite: boolean, unsubscribe: boolean): Promise<void> {
-  if (!client.isOpen) return
-  if (polite && client.isReady) {
-    const goodbye = (async () => {
-      if (unsubscribe && client.getPubSubListeners('CHANNELS').size > 0) await client.unsubscribe()
-      await client.quit()
-    })()
-    const done = await Promise.race([
-      goodbye.then(
-        () => true,
-        () => false,
-      ),
-      new Promise<false>((resolve) => setTimeout(resolve, quitTimeout, false).unref()),
-    ])
-    if (done) return
-  }
-  if (client.isOpen) client.destroy()
-}
-
-function connectWithin(clients: RedisClient[], timeout: number, lastError: () => string) {
-  let timer: NodeJS.Timeout | undefined
-  const connected = Promise.all(clients.map((client) => client.connect()))
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const why = lastError()
-      reject(new Error(`could not connect to redis within ${timeout} ms${why ? `: ${why}` : ''}`))
-    }, timeout)
-  })
-  return Promise.race([connected, expired]).finally(() => clearTimeout(timer))
 }
 
 /**
@@ -337,12 +394,15 @@ export function createRedisTransport(options: RedisTransportOptions): Promise<Tr
     object: 'createRedisTransport',
     scope: 'createRedisTransport',
   })
-  const { url, client, connectTimeout = 5000 } = options
+  const { url, client, connectTimeout = 5000, redisTimeout } = options
   if ((url === undefined) === (client === undefined)) {
     throw new TypeError('createRedisTransport: pass exactly one of `url` and `client`')
   }
   if (!Number.isFinite(connectTimeout) || connectTimeout <= 0) {
     throw new TypeError('createRedisTransport: `connectTimeout` must be a positive number (ms)')
+  }
+  if (redisTimeout !== undefined && (!Number.isFinite(redisTimeout) || redisTimeout <= 0)) {
+    throw new TypeError('createRedisTransport: `redisTimeout` must be a positive number (ms)')
   }
   const socket = { reconnectStrategy }
   // Rejects commands while disconnected instead of queueing them for later.
@@ -357,8 +417,8 @@ export function createRedisTransport(options: RedisTransportOptions): Promise<Tr
     publisher = createClient({ url, ...own, socket })
     subscriber = publisher.duplicate()
   }
-  const owned = client === undefined ? [publisher, subscriber] : [subscriber]
-  const transport = new RedisTransport(publisher, subscriber, owned, options)
+  const transport = new RedisTransport(publisher, subscriber, options)
+  const owned = [...transport.owned]
   let lastError = ''
   const record = (error: Error) => {
     lastError = error.message

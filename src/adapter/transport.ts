@@ -22,6 +22,8 @@ export interface Transport {
    */
   onStatus(listener: (status: TransportStatus) => void): void
   readonly status: TransportStatus
+  /** Round trip of the last liveness probe in ms, for a bus that probes. */
+  readonly latency?: number | undefined
   /**
    * Storage that publishes as it stores, for room history, recovery and
    * offline queues across nodes; a bus without it has none of them.

@@ -4,6 +4,7 @@
  * encoded payloads, never connection objects or sockets.
  */
 import type { Payload } from '../fanout/index.js'
+import type { ServerHealth, WebSocketStats } from '../server/index.js'
 import type { DurableStore, KeptRoom, QueueLimits } from './store.js'
 
 /**
@@ -30,6 +31,13 @@ export interface ConnectionInfo {
   rooms: string[]
 }
 
+/** One node as `wss.fetchNodes()` describes it: its counters and its health, read on that node. */
+export interface NodeStatus {
+  nodeId: string
+  stats: WebSocketStats
+  health: ServerHealth
+}
+
 /** What a cluster-wide request asks every node; answered from each node's local state. */
 export type ClusterQuery =
   | { kind: 'count' }
@@ -39,6 +47,7 @@ export type ClusterQuery =
   | { kind: 'leave'; target: WireTarget; rooms: string[] }
   | { kind: 'disconnect'; target: WireTarget; code: number; reason: string }
   | { kind: 'revoke'; userId: string | undefined; jti: string | undefined; until: number }
+  | { kind: 'stats' }
 
 /** What each query kind answers, per node. */
 export interface ClusterAnswers {
@@ -50,6 +59,7 @@ export interface ClusterAnswers {
   disconnect: number
   /** Connections closed, and the latest expiry (ms; 0 when none) of the token id held there. */
   revoke: [closed: number, expiry: number]
+  stats: NodeStatus
 }
 
 /** A node that failed to answer: it timed out, left, or sent an error. */
@@ -128,6 +138,8 @@ export interface AdapterHost {
    * closed, and the latest expiry (ms; 0 when none) of `jti` among them.
    */
   revoke(userId: string | undefined, jti: string | undefined, until: number): [number, number]
+  /** This node's counters and health, for a `stats` query. */
+  status(): NodeStatus
   /** A custom cross-node message arrived (`wss.publish`). */
   message(channel: string, message: unknown): void
   presence(event: PresenceEvent): void

@@ -255,6 +255,7 @@ function isQuery(value: unknown): value is ClusterQuery {
   switch (value.kind) {
     case 'count':
     case 'rooms':
+    case 'stats':
       return true
     case 'fetch':
       return isTarget(value.target)

@@ -21,6 +21,10 @@ export interface RedisProcess extends AsyncDisposable {
   kill(): Promise<void>
   /** stop() then start() on the same port: a fresh, empty server at the same URL. */
   restart(): Promise<void>
+  /** SIGSTOP: the process freezes, its sockets stay open and the kernel keeps accepting. */
+  freeze(): void
+  /** SIGCONT after freeze(). */
+  thaw(): void
 }
 
 export interface StartRedisOptions {
@@ -190,7 +194,13 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const down = (signal: NodeJS.Signals) => async () => {
     const current = child
     child = undefined
+    // A frozen process would hold SIGTERM until it runs again.
+    current?.kill('SIGCONT')
     if (current !== undefined) await terminate(current, signal)
+  }
+  const send = (signal: NodeJS.Signals) => {
+    if (child === undefined || !child.kill(signal))
+      throw new Error(`redis-server: ${signal} not sent`)
   }
   // A server that died on its own counts as stopped, so start() brings it back.
   const running = () => child !== undefined && !hasExited(child)
@@ -213,6 +223,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
         await down('SIGTERM')()
         await up()
       }),
+    freeze: () => send('SIGSTOP'),
+    thaw: () => send('SIGCONT'),
     [Symbol.asyncDispose]: stop,
   }
 }
