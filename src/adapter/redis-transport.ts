@@ -72,6 +72,8 @@ const TRANSPORT_KEYS: ReadonlySet<string> = new Set<keyof CommonOptions | 'url' 
   'onError',
 ])
 
+const defaultRedisTimeout = 3000
+
 interface Waiter {
   resolve(): void
   reject(error: Error): void
@@ -113,7 +115,7 @@ class RedisTransport implements Transport {
     this.#ownsPublisher = options.client === undefined
     this.#owned = this.#ownsPublisher ? [publisher, subscriber] : [subscriber]
     this.#onError = options.onError
-    this.#redisTimeout = options.redisTimeout ?? 3000
+    this.#redisTimeout = options.redisTimeout ?? defaultRedisTimeout
     this.#liveness = new RedisLiveness(this.#redisTimeout, {
       silent: (client) => this.#silent(client),
       answered: () => {
@@ -394,17 +396,18 @@ export function createRedisTransport(options: RedisTransportOptions): Promise<Tr
     object: 'createRedisTransport',
     scope: 'createRedisTransport',
   })
-  const { url, client, connectTimeout = 5000, redisTimeout } = options
+  const { url, client, connectTimeout = 5000, redisTimeout = defaultRedisTimeout } = options
   if ((url === undefined) === (client === undefined)) {
     throw new TypeError('createRedisTransport: pass exactly one of `url` and `client`')
   }
   if (!Number.isFinite(connectTimeout) || connectTimeout <= 0) {
     throw new TypeError('createRedisTransport: `connectTimeout` must be a positive number (ms)')
   }
-  if (redisTimeout !== undefined && (!Number.isFinite(redisTimeout) || redisTimeout <= 0)) {
+  if (!Number.isFinite(redisTimeout) || redisTimeout <= 0) {
     throw new TypeError('createRedisTransport: `redisTimeout` must be a positive number (ms)')
   }
-  const socket = { reconnectStrategy }
+  // Each reconnection attempt is bounded too: across a partition a SYN just goes unanswered.
+  const socket = { reconnectStrategy, connectTimeout: redisTimeout }
   // Rejects commands while disconnected instead of queueing them for later.
   const own = { disableOfflineQueue: true } as const
   let publisher: RedisClient
