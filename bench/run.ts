@@ -1,7 +1,8 @@
 // Benchmark: roomcast beside ws (naive loop), Socket.IO and the coalesced-frame limit, scenario by scenario.
 // Server and load generator are separate processes pinned to different cores; loopback only; every
 // wait is bounded. Usage: npm run bench [-- --scenario fanout|steady|echo|memory|handshake|router|cluster|history|all
-// (or a comma list) --runs 3; fan-out: --clients 1000,5000 --messages 200 --shape burst|single; steady:
+// (or a comma list) --runs 3; fan-out: --clients 1000,5000 --messages 200 --shape burst|single
+// --variants roomcast,roomcast-metrics (ws always runs: the ratios are to it); steady:
 // --steady-clients 1000 --steady-rate 50 --seconds 4; echo: --echo-clients 100 --echo-rate 2000
 // --seconds 4; memory: --idle 10000; handshake: --connects 5000 --in-flight 50; router:
 // --messages-router 200000 --passes 3; cluster: --nodes 1,2,4 --cluster-clients 1000 --cluster-rate 50
@@ -17,9 +18,14 @@ import { memory } from './memory.ts'
 import { router } from './router.ts'
 import { steady } from './steady.ts'
 
-type Variant = 'ws' | 'socketio' | 'limit' | 'roomcast'
+type Variant = 'ws' | 'socketio' | 'limit' | 'roomcast' | 'roomcast-metrics'
 
-const VARIANTS: Variant[] = ['ws', 'socketio', 'limit', 'roomcast']
+const ALL_VARIANTS: Variant[] = ['ws', 'socketio', 'limit', 'roomcast', 'roomcast-metrics']
+// `ws` stays in: the table's ratios are to it.
+const VARIANTS = ALL_VARIANTS.filter(
+  (v) =>
+    v === 'ws' || arg('variants', 'all') === 'all' || arg('variants', '').split(',').includes(v),
+)
 const CLIENTS = arg('clients', '1000,5000').split(',').map(Number)
 const MESSAGES = Number(arg('messages', '200'))
 const SHAPES = [
@@ -78,12 +84,12 @@ async function fanout(): Promise<void> {
       const base = median((results.get('ws') ?? []).map((r) => r.deliveriesPerSec))
       const baseCpu = median((results.get('ws') ?? []).map((r) => r.cpuUsPerDelivery))
       console.log(`\n${clients} clients, ${shape.name}`)
-      console.log('variant    deliveries/s  × ws   CPU µs/delivery  × ws   p50 ms  p99 ms')
+      console.log('variant           deliveries/s  × ws   CPU µs/delivery  × ws   p50 ms  p99 ms')
       for (const [variant, list] of results) {
         const rate = median(list.map((r) => r.deliveriesPerSec))
         const cpu = median(list.map((r) => r.cpuUsPerDelivery))
         console.log(
-          `${variant.padEnd(10)} ${Math.round(rate).toString().padStart(12)}  ${(rate / base).toFixed(2).padStart(4)}` +
+          `${variant.padEnd(17)} ${Math.round(rate).toString().padStart(12)}  ${(rate / base).toFixed(2).padStart(4)}` +
             `  ${cpu.toFixed(2).padStart(15)}  ${(cpu / baseCpu).toFixed(2).padStart(4)}` +
             `  ${median(list.map((r) => r.p50))
               .toString()

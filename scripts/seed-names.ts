@@ -45,6 +45,10 @@ const WHERE: Record<OptionsObject, string> = {
   revoke: '`wss.revoke(target)`',
   WebSocketPlugin: '`new WebSocketPlugin()`',
   universalApi: '`universalApi()` (`roomcast/vite`)',
+  registerMetrics: '`registerMetrics()` (`roomcast/metrics`)',
+  shutdown: '`wss.shutdown()`',
+  closeOnSignals: '`wss.closeOnSignals()`',
+  adminHandler: '`adminHandler()` (`roomcast/admin`)',
 }
 
 /** A table cell: pipes would end it. */

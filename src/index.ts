@@ -20,6 +20,7 @@ export type {
   ClusterResult,
   ConnectionInfo,
   NodeError,
+  NodeStatus,
   PresenceEntry,
   PresenceEvent,
   WireTarget,
@@ -159,11 +160,15 @@ export type { RevokeTarget } from './server/cluster-api.js'
 export {
   type BroadcastExclude,
   createWebSocket,
+  type DrainOptions,
   type HealthHandler,
   type HealthProbe,
+  type RetryAdviceOptions,
   RoomcastServer,
   type ServerEvents,
   type ServerHealth,
+  type ShutdownOptions,
+  type SignalShutdownOptions,
 } from './server/server.js'
 export type { WebSocketStats } from './server/stats.js'
 export type {

@@ -10,7 +10,10 @@ import { rawRequest, statusOf, upgradeRequest } from './helpers/raw-socket.ts'
 import { closeHttp, listenOnLoopback, recordingLogger } from './helpers/server.ts'
 
 async function listen() {
-  const http = createServer((_req, res) => res.writeHead(200).end('page'))
+  // Timeouts set, so attach() has no slowloris warning to log.
+  const http = createServer({ headersTimeout: 10_000, requestTimeout: 60_000 }, (_req, res) =>
+    res.writeHead(200).end('page'),
+  )
   const port = await listenOnLoopback(http)
   return { http, port, close: () => closeHttp(http) }
 }

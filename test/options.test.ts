@@ -28,6 +28,7 @@ describe('defaults', () => {
     assert.deepEqual(defaultOptions, {
       path: ['/'],
       maxPayload: 1_048_576,
+      maxFragments: 16_384,
       heartbeatInterval: 30_000,
       clientTimeout: 60_000,
       maxConnections: 0,
@@ -195,6 +196,8 @@ describe('invalid options throw ERR_INVALID_OPTION at createWebSocket(), naming 
     ['maxQueuedBytes: -1', { maxQueuedBytes: -1 }, ['maxQueuedBytes']],
     ['closeTimeout: -1', { closeTimeout: -1 }, ['closeTimeout']],
     ['maxPayload: 1.5', { maxPayload: 1.5 }, ['maxPayload']],
+    ['maxFragments: -1', { maxFragments: -1 }, ['maxFragments']],
+    ['maxFragments: 2.5', { maxFragments: 2.5 }, ['maxFragments']],
     ['maxConnections: 1.5', { maxConnections: 1.5 }, ['maxConnections']],
     ['closeTimeout: 1.5', { closeTimeout: 1.5 }, ['closeTimeout']],
     ['maxPayload: "100"', { maxPayload: '100' as never }, ['maxPayload']],

@@ -25,6 +25,7 @@ export type {
   ClusterResult,
   ConnectionInfo,
   NodeError,
+  NodeStatus,
   PresenceEntry,
   PresenceEvent,
   WireTarget,

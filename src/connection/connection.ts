@@ -49,6 +49,8 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   readonly id = randomUUID()
   readonly url: string
   readonly params: Record<string, string>
+  /** @internal The route pattern that matched, for per-route metrics; absent when a framework routed it. */
+  readonly routePattern: string | undefined
   readonly request: IncomingMessage
   readonly protocol: string
   readonly remoteAddress: string | undefined
@@ -106,6 +108,7 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
     this.request = request
     this.url = route.url
     this.params = route.params
+    this.routePattern = route.pattern
     this.#search = route.search
     this.protocol = socket.protocol
     this.remoteAddress = request.socket.remoteAddress

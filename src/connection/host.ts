@@ -52,6 +52,8 @@ export interface ConnectionSettings {
 export interface ConnectionRoute {
   url: string
   params: Record<string, string>
+  /** The route pattern that matched (`/chat/:room`); absent when a framework's router routed it. */
+  pattern?: string | undefined
   /** The query string, without `?`; parsed only when `conn.query` is read. */
   search: string
   settings: ConnectionSettings

@@ -29,6 +29,29 @@ export function createHardenedServer(
   )
 }
 
+// Node's own: a client may take a minute to send its headers, five to send a request.
+const NODE_HEADERS_TIMEOUT = 60_000
+const NODE_REQUEST_TIMEOUT = 300_000
+
+/**
+ * The warning for an http server left at Node's default timeouts, or
+ * `undefined` when its timeouts were set (to anything: that was a choice).
+ */
+export function slowlorisWarning(server: {
+  headersTimeout?: number
+  requestTimeout?: number
+}): string | undefined {
+  if (server.headersTimeout !== NODE_HEADERS_TIMEOUT) return undefined
+  if (server.requestTimeout !== NODE_REQUEST_TIMEOUT) return undefined
+  return (
+    "roomcast: attached to an http server with Node's default timeouts (headersTimeout 60 s, " +
+    'requestTimeout 300 s): a slowloris client that trickles its handshake holds a socket for ' +
+    'minutes, and a few thousand of them exhaust the server. Create it with ' +
+    'createServer({ headersTimeout: 10_000, requestTimeout: 60_000, connectionsCheckingInterval: 2_000 }), ' +
+    'or let roomcast create it: wss.listen(port) or withWebSocket(app, wss, port).'
+  )
+}
+
 /** Resolves once `server` listens; rejects with the listen error (EADDRINUSE…). */
 export function listenOn(server: Server, port: number, host: string | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {

@@ -5,5 +5,11 @@ export {
   createUpgradeMiddleware,
   type WebSocketAwareRequest,
 } from './http-middleware.js'
-export { closeHttpServer, createHardenedServer, listenOn, upgradeRequired } from './http-server.js'
+export {
+  closeHttpServer,
+  createHardenedServer,
+  listenOn,
+  slowlorisWarning,
+  upgradeRequired,
+} from './http-server.js'
 export { type HttpApp, type WithWebSocketOptions, withWebSocket } from './with-websocket.js'

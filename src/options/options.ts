@@ -61,6 +61,13 @@ export interface WebSocketOptions {
   path?: string | string[]
   /** Largest message in bytes; a larger one closes the connection with 1009. 0 = no limit. @default 1048576 */
   maxPayload?: number
+  /**
+   * Most frames one message may arrive in; more close the connection with
+   * 1008. Each fragment is held until the message completes, so this bounds
+   * that bookkeeping. ws's default: a 4 MiB message in 64-byte fragments
+   * (Autobahn case 9.4.1) needs 65536. 0 = no limit. @default 16384
+   */
+  maxFragments?: number
   /** Ping every connection this often (ms); 0 disables the heartbeat. @default 30000 */
   heartbeatInterval?: number
   /**
@@ -178,6 +185,7 @@ export interface WebSocketOptions {
 export interface ResolvedOptions {
   paths: string[]
   maxPayload: number
+  maxFragments: number
   heartbeatInterval: number
   clientTimeout: number
   maxConnections: number
@@ -221,6 +229,7 @@ export interface ResolvedOptions {
 export const defaultOptions = {
   path: ['/'],
   maxPayload: 1_048_576,
+  maxFragments: 16_384,
   heartbeatInterval: 30_000,
   clientTimeout: 60_000,
   maxConnections: 0,
@@ -240,6 +249,7 @@ export const defaultOptions = {
 const WEBSOCKET_OPTION_KEYS = keySet<WebSocketOptions>({
   path: true,
   maxPayload: true,
+  maxFragments: true,
   heartbeatInterval: true,
   clientTimeout: true,
   maxConnections: true,
@@ -370,6 +380,7 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
   const resolved: ResolvedOptions = {
     paths: stringList(options.path, 'path', defaultOptions.path),
     maxPayload: option('maxPayload', options.maxPayload),
+    maxFragments: option('maxFragments', options.maxFragments),
     heartbeatInterval: option('heartbeatInterval', options.heartbeatInterval, duration),
     clientTimeout: option(
       'clientTimeout',

@@ -37,6 +37,10 @@ export type OptionsObject =
   | 'revoke'
   | 'WebSocketPlugin'
   | 'universalApi'
+  | 'registerMetrics'
+  | 'shutdown'
+  | 'closeOnSignals'
+  | 'adminHandler'
 
 /** The seed systems other than seed 000 (whose names are roomcast's own). */
 export const SEED_SYSTEMS = {

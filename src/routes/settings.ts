@@ -15,6 +15,7 @@ import type { RouteDefinition } from './route-object.js'
 /** What a ws server is created with; a route that changes any of it gets its own ws server. */
 export interface WsConfig {
   maxPayload: number
+  maxFragments: number
   perMessageDeflate: boolean | PerMessageDeflateOptions
   subprotocols: string[]
   /** `false` when the application answers pings itself (a route's `onPing`). */
@@ -46,6 +47,7 @@ export function serverSettings(options: ResolvedOptions): {
     },
     ws: {
       maxPayload: options.maxPayload,
+      maxFragments: options.maxFragments,
       perMessageDeflate: options.perMessageDeflate,
       subprotocols: options.subprotocols,
       autoPong: true,
@@ -119,6 +121,7 @@ export function routeSettings(
         def.maxPayload === undefined
           ? server.ws.maxPayload
           : count(name('maxPayload'), def.maxPayload),
+      maxFragments: server.ws.maxFragments,
       perMessageDeflate:
         def.perMessageDeflate === undefined
           ? server.ws.perMessageDeflate

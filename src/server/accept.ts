@@ -62,6 +62,11 @@ export function createAcceptor(deps: AcceptDeps) {
     void durability
       .opened(conn, target)
       .catch((error: unknown) => deps.reportError(conn, toError(error)))
+      .then(() => {
+        if (options.recovery !== undefined && target.hello?.sessionId) {
+          deps.stats.resumed(conn.recovered)
+        }
+      })
       .then(start)
       .then(() => durability.started(conn))
   }

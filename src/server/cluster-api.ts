@@ -1,5 +1,6 @@
 /** Who is connected where: local reads, cluster-wide queries and actions, presence, custom messages. */
-import type { Adapter, ConnectionInfo, PresenceEntry } from '../adapter/index.js'
+import type { Adapter, ConnectionInfo, NodeError, PresenceEntry } from '../adapter/index.js'
+import type { NodeStatus } from '../adapter/types.js'
 import { DEFAULT_REVOCATION_TTL } from '../auth/index.js'
 import { ClusterQueries, type ClusterReply, type ClusterTarget } from '../cluster/index.js'
 import { WebSocketRedisSubscriberEvent } from '../compat/index.js'
@@ -23,6 +24,30 @@ export interface RevokeTarget {
 
 const REVOKE_KEYS = keySet<RevokeTarget>({ userId: true, jti: true, exp: true })
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+const isCount = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0
+const STATUS_COUNTS = [
+  'connections',
+  'rooms',
+  'messagesIn',
+  'messagesOut',
+  'messagesDropped',
+  'closedForBackpressure',
+]
+
+/** The fields readers of `fetchNodes()` rely on; another node's answer is checked, not trusted. */
+function isNodeStatus(answer: unknown): answer is NodeStatus {
+  if (!isRecord(answer) || !isRecord(answer.stats) || !isRecord(answer.health)) return false
+  const { stats, health } = answer
+  return (
+    typeof answer.nodeId === 'string' &&
+    answer.nodeId !== '' &&
+    STATUS_COUNTS.every((name) => isCount(stats[name])) &&
+    (health.status === 'ok' || health.status === 'degraded')
+  )
+}
+
 /**
  * Reads of this node's connections and rooms, and cluster-wide reads and
  * actions over the adapter (on a single node they answer for it alone).
@@ -31,6 +56,7 @@ export abstract class ClusterApi extends BroadcastApi {
   readonly #adapter: Adapter
   readonly #connections: ReadonlyMap<string, WSConnection>
   readonly #cluster: ClusterQueries
+  readonly #requestTimeout: number | undefined
 
   constructor(
     adapter: Adapter,
@@ -41,6 +67,7 @@ export abstract class ClusterApi extends BroadcastApi {
     this.#adapter = adapter
     this.#connections = connections
     this.#cluster = new ClusterQueries(adapter, requestTimeout)
+    this.#requestTimeout = requestTimeout
   }
 
   getConnections(): WSConnection[] {
@@ -112,6 +139,27 @@ export abstract class ClusterApi extends BroadcastApi {
 
   fetchUserConnections(userId: string): Promise<ClusterReply<ConnectionInfo[]>> {
     return this.#cluster.fetchConnections({ users: [userId] })
+  }
+
+  /**
+   * Every live node's `getStats()` and `health()`, read on that node: one
+   * entry per node that answered (this one included), in no set order, named
+   * by its `wss.nodeId` as `fetchConnections()` names it; a node that timed
+   * out or sent a malformed answer is listed in `errors`.
+   * @example
+   * const { value } = await wss.fetchNodes()
+   * const degraded = value.filter((node) => node.health.status !== 'ok')
+   */
+  async fetchNodes(): Promise<ClusterReply<NodeStatus[]>> {
+    const result = await this.#adapter.request({ kind: 'stats' }, this.#requestTimeout)
+    const value: NodeStatus[] = []
+    const errors: NodeError[] = [...result.errors]
+    for (const [nodeId, answer] of result.answers) {
+      if (isNodeStatus(answer)) value.push(answer)
+      else errors.push({ nodeId, error: 'malformed answer' })
+    }
+    const partial = result.partial || errors.length > result.errors.length
+    return { value, nodes: value.length, errors, partial }
   }
 
   /** Makes the connections a target selects join `rooms`, wherever they are. @returns how many. */

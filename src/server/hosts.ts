@@ -22,6 +22,7 @@ export interface AdapterHostDeps {
   offlineQueue: AdapterHost['offlineQueue']
   connections: ReadonlyMap<string, Connection>
   revoke: AdapterHost['revoke']
+  status: AdapterHost['status']
   message(channel: string, message: unknown): void
   presence(event: PresenceEvent): void
   error(error: Error): void
@@ -51,6 +52,7 @@ export function createAdapterHost(deps: AdapterHostDeps): AdapterHost {
     leave: (id, room) => connections.get(id)?.leave(room),
     disconnect: (id, code, reason) => connections.get(id)?.close(code, reason),
     revoke: deps.revoke,
+    status: deps.status,
     message: deps.message,
     presence: deps.presence,
     error: deps.error,

@@ -13,7 +13,11 @@ import { type Connection, type ConnectionHost, ListenerRegistry } from '../conne
 import { ErrorCode, RoomcastError, toError } from '../errors.js'
 import type { BroadcastTarget, Payload } from '../fanout/index.js'
 import { logSafely } from '../hooks.js'
-import { type ConnectMiddleware, createUpgradeMiddleware } from '../integrations/index.js'
+import {
+  type ConnectMiddleware,
+  createUpgradeMiddleware,
+  slowlorisWarning,
+} from '../integrations/index.js'
 import type { ControllerRoute } from '../message/index.js'
 import { MessageLayer } from '../message/index.js'
 import {
@@ -38,13 +42,18 @@ import type { Middleware, RoutedUpgrade, RouteHandler, WSConnection } from '../t
 export type { BroadcastExclude } from './broadcast-api.js'
 export type { ServerEvents, ServerHealth } from './events.js'
 export type { HealthHandler, HealthProbe } from './health-handler.js'
+export type { DrainOptions, RetryAdviceOptions, ShutdownOptions } from './shutdown.js'
+export type { SignalShutdownOptions } from './signals.js'
 
 import { createAcceptor } from './accept.js'
 import { ClusterApi } from './cluster-api.js'
 import type { ServerEvents, ServerHealth } from './events.js'
 import { createHealthHandler, type HealthHandler, type HealthProbe } from './health-handler.js'
 import { createAdapterHost, createConnectionHost } from './hosts.js'
+import { Instrumentation } from './instrumentation.js'
 import { ServerSubscribers } from './server-subscribers.js'
+import { resolveShutdown, type ShutdownOptions, shutdownGracefully } from './shutdown.js'
+import { ShutdownSignals, type SignalShutdownOptions } from './signals.js'
 import { createErrorReporter } from './startup.js'
 import { StatsCounter, type WebSocketStats } from './stats.js'
 import { createSweep, periodFor } from './sweep.js'
@@ -78,11 +87,13 @@ export class RoomcastServer extends ClusterApi {
   readonly #sweep: ReturnType<typeof createSweep>
   readonly #attached = new UpgradeListeners()
   readonly #whenEmpty = new WhenEmpty()
+  readonly #signals = new ShutdownSignals()
   readonly #reportError: (conn: Connection, error: Error) => void
   readonly #host: ConnectionHost
   readonly #upgrade: UpgradePipeline
   readonly #durability: Durability
   readonly #lifetimes: TokenLifetimes<Connection>
+  readonly #instrumentation: Instrumentation
   #closing: Promise<void> | undefined
 
   constructor(options: WebSocketOptions = {}) {
@@ -91,6 +102,7 @@ export class RoomcastServer extends ClusterApi {
     const connections = new Map<string, Connection>()
     super(adapter, connections, resolved.requestTimeout)
     this.#connections = connections
+    this.#instrumentation = new Instrumentation(connections, this.#stats)
     this.#adapter = adapter
     this.#options = resolved
     this.#lifetimes = new TokenLifetimes<Connection>({
@@ -161,6 +173,7 @@ export class RoomcastServer extends ClusterApi {
           offlineQueue: resolved.offlineQueue,
           connections: this.#connections,
           revoke: (userId, jti, until) => this.#lifetimes.revoke(userId, jti, until),
+          status: () => ({ nodeId: this.nodeId, stats: this.getStats(), health: this.health() }),
           message: (channel, message) => this.#customMessage(channel, message),
           presence: (event) =>
             this.#events.emit('presence', [event], (error) => this.#adapterError(error)),
@@ -311,6 +324,8 @@ export class RoomcastServer extends ClusterApi {
     if (this.#closing) {
       throw new RoomcastError(ErrorCode.ServerClosed, 'Cannot attach a closed server')
     }
+    const warning = slowlorisWarning(server)
+    if (warning !== undefined) logSafely(this.#options.logger, 'warn', warning)
     this.#attached.add(server, (request, socket, head, unmatched) =>
       this.#upgrade.handle(request, socket, head, unmatched),
     )
@@ -427,6 +442,11 @@ export class RoomcastServer extends ClusterApi {
     return this.#stats.snapshot(this.#connections.size, this.#adapter.localRoomCount)
   }
 
+  /** @internal What roomcast/metrics reads beyond `getStats()`, and its broadcast timer. */
+  get instrumentation(): Instrumentation {
+    return this.#instrumentation
+  }
+
   /** Closes every connection with `code` and `reason`; the server keeps accepting. */
   closeAll(code: number = CloseCode.GoingAway, reason = ''): void {
     for (const conn of this.#connections.values()) conn.close(code, reason)
@@ -450,13 +470,74 @@ export class RoomcastServer extends ClusterApi {
     await this.#whenEmpty.wait(this.#connections.size === 0, this.#options.closeTimeout)
     for (const conn of this.#connections.values()) conn.terminate()
     await this.#whenEmpty.wait(this.#connections.size === 0, this.#options.closeTimeout)
+    await this.#release()
+  }
+
+  /**
+   * The deploy-friendly `close()`: stops accepting (handshakes get 503 from
+   * the call on), closes the connections `drain.batchSize` at a time,
+   * `drain.interval` ms apart, with 1012 Service Restart and a retry delay
+   * drawn per connection (a roomcast client gets it as advice and waits about
+   * that long), terminates what is still open when `timeout` runs out, and
+   * ends as `close()` does: detached, the servers `listen()` made closed, the
+   * adapter closed (a cluster node says goodbye). While it or `close()` runs,
+   * both return the same promise; a later call's options are checked, then unused.
+   * @throws {RoomcastError} `ERR_INVALID_OPTION`, naming the option.
+   * @example
+   * await wss.shutdown({ timeout: 20_000, drain: { batchSize: 5000, interval: 1000 } })
+   */
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    const plan = resolveShutdown(options)
+    this.#closing ??= shutdownGracefully(plan, {
+      connections: this.#connections,
+      whenEmpty: (ms) => this.#whenEmpty.wait(this.#connections.size === 0, ms),
+      closeTimeout: this.#options.closeTimeout,
+      abortPending: () => this.#upgrade.abortPending(),
+      release: () => this.#release(),
+    })
+    return this.#closing
+  }
+
+  /**
+   * Opt-in signal handling for deploys: the first of `signals` runs
+   * `shutdown()` with these options; a second one during it exits at once
+   * with 128 + its number (143 for SIGTERM). roomcast then holds nothing that
+   * keeps the process up, so it exits 0 on its own, unless the app's own
+   * handles do (an attached http server and its keep-alive sockets, timers):
+   * close them, or pass `exit: true`. The listeners go when the server has
+   * closed, or when the returned function is called.
+   * @throws {RoomcastError} `ERR_INVALID_OPTION`; `ERR_SERVER_CLOSED` once closing.
+   * @example
+   * wss.closeOnSignals({ drain: { batchSize: 1000, interval: 1000 } })
+   */
+  closeOnSignals(options?: SignalShutdownOptions): () => void {
+    if (this.#closing) {
+      throw new RoomcastError(ErrorCode.ServerClosed, 'Cannot handle signals for a closed server')
+    }
+    const logger = this.#options.logger
+    return this.#signals.install(options, { shutdown: (given) => this.shutdown(given), logger })
+  }
+
+  /** What every close ends with: heartbeat stopped, detached, the adapter closed, signals let go. */
+  async #release(): Promise<void> {
+    this.#sweep.stop()
     await this.#attached.removeAll()
     this.#wsServers.close()
     this.#durability.stop()
     await this.#adapter.close().catch((error: unknown) => this.#adapterError(toError(error)))
+    this.#signals.removeAll()
   }
 
   protected deliver(target: BroadcastTarget<WSConnection>, payload: Payload): number {
+    const observe = this.#instrumentation.observer
+    if (observe === undefined) return this.#fanOut(target, payload)
+    const started = performance.now()
+    const reached = this.#fanOut(target, payload)
+    observe(performance.now() - started, reached)
+    return reached
+  }
+
+  #fanOut(target: BroadcastTarget<WSConnection>, payload: Payload): number {
     const { filter } = target
     if (filter === undefined) return this.#adapter.broadcast(target, payload)
     const connections = this.#connections

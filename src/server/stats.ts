@@ -45,10 +45,21 @@ export class StatsCounter {
   tokensRefreshed = 0
   tokenRefreshesRefused = 0
   connectionsRevoked = 0
+  /**
+   * Session resumes roomcast clients asked for (with `recovery`): restored, and
+   * started fresh. Read by roomcast/metrics; not (yet) part of `getStats()`.
+   */
+  sessionsRecovered = 0
+  sessionsNotRecovered = 0
   readonly #rejected = new Map<number, number>()
 
   rejected(status: number): void {
     this.#rejected.set(status, (this.#rejected.get(status) ?? 0) + 1)
+  }
+
+  resumed(recovered: boolean): void {
+    if (recovered) this.sessionsRecovered++
+    else this.sessionsNotRecovered++
   }
 
   snapshot(connections: number, rooms: number): WebSocketStats {

@@ -158,6 +158,8 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     return {
       url: path,
       params: match.params,
+      // A framework's router knows its pattern; `path` here is the concrete URL.
+      pattern: routed === undefined ? match.pattern : undefined,
       search: query,
       settings: entry.settings,
       identity: undefined,

@@ -22,6 +22,7 @@ export class WsServers {
       noServer: true,
       clientTracking: false,
       maxPayload: config.maxPayload,
+      maxFragments: config.maxFragments,
       perMessageDeflate: config.perMessageDeflate,
       autoPong: config.autoPong,
       // Server preference order: the first of ours the client also offers.

@@ -3,6 +3,7 @@ import type {
   Adapter,
   AdapterHost,
   ConnectionInfo,
+  NodeStatus,
   PresenceEvent,
 } from '../../src/adapter/types.ts'
 import type { Payload } from '../../src/fanout/payload.ts'
@@ -114,6 +115,29 @@ export class FakeHost implements AdapterHost {
   revoke(userId: string | undefined, jti: string | undefined, until: number): [number, number] {
     this.revoked.push({ userId, jti, until })
     return [0, 0]
+  }
+
+  /** What a `stats` query reads here: this node's connection count, every other counter zero. */
+  status(): NodeStatus {
+    const connections = this.connections.size
+    const counters = {
+      connectionsTotal: 0,
+      messagesIn: 0,
+      messagesOut: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      messagesDropped: 0,
+      closedForBackpressure: 0,
+      messagesRateLimited: 0,
+      repliesDropped: 0,
+      tokensExpired: 0,
+      tokensRefreshed: 0,
+      tokenRefreshesRefused: 0,
+      connectionsRevoked: 0,
+    }
+    const stats = { connections, rooms: 0, ...counters, handshakesRejected: {} }
+    const health = { ...this.adapter.health(), connections, closing: false }
+    return { nodeId: this.nodeId, stats, health }
   }
 
   message(channel: string, message: unknown): void {

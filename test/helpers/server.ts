@@ -39,7 +39,11 @@ export async function startServer(
 ): Promise<TestServer> {
   const wss = createWebSocket({ logger: recordingLogger(), ...options })
   setup?.(wss)
-  const http = createServer(app ?? ((_req, res) => res.writeHead(404).end()))
+  // Timeouts set, as a careful application sets them: Node's defaults draw a slowloris warning.
+  const http = createServer(
+    { headersTimeout: 10_000, requestTimeout: 60_000 },
+    app ?? ((_req, res) => res.writeHead(404).end()),
+  )
   wss.attach(http)
   const port = await listenOnLoopback(http)
   return {
