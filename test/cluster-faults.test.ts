@@ -6,7 +6,7 @@ import { ClusterAdapter } from '../src/adapter/cluster.ts'
 import { AdapterError, ErrorCode, type RoomcastServer } from '../src/index.ts'
 import { createRedisTransport } from '../src/redis.ts'
 import type { Pair } from './helpers/capture.ts'
-import { type RedisProcess, startRedis } from './helpers/redis.ts'
+import { ownRedis, type RedisProcess } from './helpers/redis.ts'
 import { type RedisCluster, redisCluster, until } from './helpers/redis-cluster.ts'
 import { recordingLogger } from './helpers/server.ts'
 import { cleanupsAfterEach, leaksDuringFile } from './helpers/teardown.ts'
@@ -18,12 +18,6 @@ const cleanups = cleanupsAfterEach()
 const leaked = leaksDuringFile()
 
 /** A redis-server of the test's own, so stopping it touches no other test. */
-async function redisServer(): Promise<RedisProcess> {
-  const redis = await within(startRedis(), 8000, 'startRedis')
-  cleanups.push(() => redis.kill())
-  return redis
-}
-
 let prefixes = 0
 async function cluster(
   redis: RedisProcess,
@@ -62,7 +56,7 @@ const nodeOf = (c: RedisCluster, index: number): RoomcastServer => {
 
 describe('Redis stopped and started again', () => {
   test('local delivery goes on, health is degraded, errors are events; back, every room works', async () => {
-    const redis = await redisServer()
+    const redis = await ownRedis(cleanups)
     const c = await cluster(redis)
     const [n0, n1, n2] = [0, 1, 2].map((i) => nodeOf(c, i)) as [
       RoomcastServer,
@@ -196,7 +190,7 @@ describe('Redis stopped and started again', () => {
   })
 
   test('a server without an error listener logs the outage and keeps serving', async () => {
-    const redis = await redisServer()
+    const redis = await ownRedis(cleanups)
     const logger = recordingLogger()
     const c = await cluster(redis, { size: 2, errorListener: false, server: { logger } })
     const a1 = await c.open(0, { rooms: ['r'] })
@@ -236,7 +230,7 @@ describe('Redis bounced', () => {
   }
   for (const [name, bounce] of Object.entries(bounces)) {
     test(`${name}: a fresh, empty Redis gets every channel and node back`, async () => {
-      const redis = await redisServer()
+      const redis = await ownRedis(cleanups)
       const c = await cluster(redis, { size: 2 })
       const a1 = await c.open(0, { user: 'ua', rooms: ['r'] })
       const b1 = await c.open(1, { user: 'ub', rooms: ['r'] })
@@ -264,7 +258,7 @@ describe('Redis bounced', () => {
 
 describe('a node that is gone', () => {
   test('requests to it are partial with it in errors; after the timeout it is dropped', async () => {
-    const redis = await redisServer()
+    const redis = await ownRedis(cleanups)
     const prefix = `cf${prefixes++}`
     let doomed: Awaited<ReturnType<typeof createRedisTransport>> | undefined
     const c = await redisCluster(redis.url, {

@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { decode } from '../src/adapter/wire.ts'
 import type { PresenceEvent } from '../src/index.ts'
 import type { RedisClient } from '../src/redis.ts'
+import { watchOutput } from './helpers/child-output.ts'
 import { connect, type TestClient } from './helpers/client.ts'
 import { type RedisProcess, startRedis } from './helpers/redis.ts'
 import { redisCluster, until } from './helpers/redis-cluster.ts'
@@ -46,19 +47,7 @@ async function spawnNode(prefix: string): Promise<NodeProcess> {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     await exited
   })
-  const lines: Array<Record<string, unknown>> = []
-  let stderr = ''
-  let buffered = ''
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk
-  })
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk
-    for (let end = buffered.indexOf('\n'); end !== -1; end = buffered.indexOf('\n')) {
-      lines.push(JSON.parse(buffered.slice(0, end)) as Record<string, unknown>)
-      buffered = buffered.slice(end + 1)
-    }
-  })
+  const { lines, stderr: printed } = watchOutput<Record<string, unknown>>(child)
   const ready = await within(
     new Promise<{ port: number; nodeId: string }>((resolve, reject) => {
       const poll = setInterval(() => {
@@ -70,7 +59,7 @@ async function spawnNode(prefix: string): Promise<NodeProcess> {
       }, 5)
       void exited.then(({ code }) => {
         clearInterval(poll)
-        reject(new Error(`cluster node exited (${code}) before ready:\n${stderr}`))
+        reject(new Error(`cluster node exited (${code}) before ready:\n${printed()}`))
       })
     }),
     // A bound on a child's start (tsx compiling every module on a fresh clone, next to three
@@ -78,7 +67,7 @@ async function spawnNode(prefix: string): Promise<NodeProcess> {
     15_000,
     'cluster node ready',
   )
-  return { child, ...ready, lines, exited, stderr: () => stderr }
+  return { child, ...ready, lines, exited, stderr: printed }
 }
 
 /** A client of a node process, closed after the test. */

@@ -11,7 +11,7 @@ import { createClient } from 'redis'
 import { AdapterError, ErrorCode, type RoomcastServer } from '../src/index.ts'
 import { createRedisAdapter, type RedisClient } from '../src/redis.ts'
 import type { Pair } from './helpers/capture.ts'
-import { type RedisProcess, startRedis } from './helpers/redis.ts'
+import { ownRedis, type RedisProcess } from './helpers/redis.ts'
 import { type RedisCluster, redisCluster } from './helpers/redis-cluster.ts'
 import { cleanupsAfterEach, leaksDuringFile } from './helpers/teardown.ts'
 import { delay, eventually, within } from './helpers/timeout.ts'
@@ -22,12 +22,6 @@ const leaked = leaksDuringFile()
 const REDIS_TIMEOUT = 600
 /** Probes run three times per timeout: a silence is seen within 4/3 of it, plus timer slack. */
 const DETECTION_BOUND = (REDIS_TIMEOUT * 4) / 3 + 250
-
-async function redisServer(): Promise<RedisProcess> {
-  const redis = await within(startRedis(), 8000, 'startRedis')
-  cleanups.push(() => redis.kill())
-  return redis
-}
 
 let prefixes = 0
 async function cluster(
@@ -75,7 +69,7 @@ async function roomWorks(c: RedisCluster, pairs: Pair[], text: string): Promise<
 
 describe('a frozen Redis (SIGSTOP)', () => {
   test('is noticed within the timeout: degraded with the reason, one error, publishes fail fast; after SIGCONT every room works', async () => {
-    const redis = await redisServer()
+    const redis = await ownRedis(cleanups)
     const c = await cluster(redis)
     const [n0, n1] = [wssOf(c, 0), wssOf(c, 1)]
     const a = await c.open(0, { rooms: ['r'] })
@@ -131,7 +125,7 @@ describe('a frozen Redis (SIGSTOP)', () => {
   })
 
   test('a publish in flight when Redis froze fails once the silence is noticed, its outcome unknown', async () => {
-    const redis = await redisServer()
+    const redis = await ownRedis(cleanups)
     const c = await cluster(redis)
     const n0 = wssOf(c, 0)
     redis.freeze()
@@ -150,7 +144,7 @@ describe('a frozen Redis (SIGSTOP)', () => {
   })
 
   test("on the application's own client: noticed, its publishes released; the client stays the app's", async () => {
-    const redis = await redisServer()
+    const redis = await ownRedis(cleanups)
     const client = createClient({ url: redis.url }) as RedisClient
     client.on('error', () => {})
     await within(client.connect(), 2000, 'client connect')
@@ -200,7 +194,7 @@ describe('the heap while Redis is frozen', () => {
   test('20,000 broadcasts of 1 KiB during a 5 s freeze: in flight stays bounded, the rest is dropped and counted', async () => {
     setFlagsFromString('--expose-gc')
     const gc = runInNewContext('gc') as () => void
-    const redis = await redisServer()
+    const redis = await ownRedis(cleanups)
     // The default redisTimeout (3 s): the cap, not the detection, bounds the first seconds.
     const c = await cluster(redis, { adapter: { maxPendingPublishes: 1000, redisTimeout: 3000 } })
     const n0 = wssOf(c, 0)

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { ErrorCode, RoomcastError, type RoomcastServer } from '../src/index.ts'
+import { watchOutput } from './helpers/child-output.ts'
 import { connect, handshakeOutcome, type TestClient } from './helpers/client.ts'
 import { type RedisProcess, startRedis } from './helpers/redis.ts'
 import { redisCluster } from './helpers/redis-cluster.ts'
@@ -51,31 +52,19 @@ async function spawnNode(config: Record<string, unknown>): Promise<NodeProcess> 
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     await exited
   })
-  const lines: Line[] = []
-  let stderr = ''
-  let buffered = ''
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk
-  })
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk
-    for (let end = buffered.indexOf('\n'); end !== -1; end = buffered.indexOf('\n')) {
-      lines.push(JSON.parse(buffered.slice(0, end)) as Line)
-      buffered = buffered.slice(end + 1)
-    }
-  })
+  const { lines, stderr: printed } = watchOutput<Line>(child)
   const ready = await within(
     Promise.race([
       eventually(() => lines.some((line) => 'ready' in line), 'ready line', 15_000),
       exited.then(({ code }) => {
-        throw new Error(`shutdown node exited (${code}) before ready:\n${stderr}`)
+        throw new Error(`shutdown node exited (${code}) before ready:\n${printed()}`)
       }),
     ]),
     // A bound on a child's start (tsx compiling on a loaded machine), not a measured property.
     15_000,
     'shutdown node ready',
   ).then(() => lines.find((line) => 'ready' in line)?.ready as { port: number; nodeId: string })
-  return { child, ...ready, lines, exited, stderr: () => stderr }
+  return { child, ...ready, lines, exited, stderr: printed }
 }
 
 /** `count` clients of `node`, opened one after the other (the order the server drains them in). */

@@ -7,6 +7,7 @@ import type {
   PresenceEvent,
 } from '../../src/adapter/types.ts'
 import type { Payload } from '../../src/fanout/payload.ts'
+import { StatsCounter } from '../../src/server/stats.ts'
 
 export interface Delivery {
   text: string
@@ -117,25 +118,10 @@ export class FakeHost implements AdapterHost {
     return [0, 0]
   }
 
-  /** What a `stats` query reads here: this node's connection count, every other counter zero. */
+  /** What a `stats` query reads here: this node's connection count, every counter zero. */
   status(): NodeStatus {
     const connections = this.connections.size
-    const counters = {
-      connectionsTotal: 0,
-      messagesIn: 0,
-      messagesOut: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      messagesDropped: 0,
-      closedForBackpressure: 0,
-      messagesRateLimited: 0,
-      repliesDropped: 0,
-      tokensExpired: 0,
-      tokensRefreshed: 0,
-      tokenRefreshesRefused: 0,
-      connectionsRevoked: 0,
-    }
-    const stats = { connections, rooms: 0, ...counters, handshakesRejected: {} }
+    const stats = new StatsCounter().snapshot(connections, 0)
     const health = { ...this.adapter.health(), connections, closing: false }
     return { nodeId: this.nodeId, stats, health }
   }

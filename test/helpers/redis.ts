@@ -228,3 +228,10 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     [Symbol.asyncDispose]: stop,
   }
 }
+
+/** A redis-server of the test's own, killed after the test, so stopping it touches no other test. */
+export async function ownRedis(cleanups: Array<() => unknown>): Promise<RedisProcess> {
+  const redis = await within(startRedis(), 8000, 'startRedis')
+  cleanups.push(() => redis.kill())
+  return redis
+}
