@@ -17,7 +17,6 @@ const cleanups = cleanupsAfterEach()
 // No outage may leak a rejection or an exception anywhere in the process.
 const leaked = leaksDuringFile()
 
-/** A redis-server of the test's own, so stopping it touches no other test. */
 let prefixes = 0
 async function cluster(
   redis: RedisProcess,

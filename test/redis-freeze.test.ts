@@ -67,6 +67,18 @@ async function roomWorks(c: RedisCluster, pairs: Pair[], text: string): Promise<
   }
 }
 
+test('redisTimeout must be a positive number of milliseconds', async () => {
+  for (const redisTimeout of [0, -1, '1000', Number.NaN]) {
+    await assert.rejects(
+      createRedisAdapter({ redis: 'redis://127.0.0.1:1', redisTimeout: redisTimeout as number }),
+      {
+        code: ErrorCode.InvalidOption,
+        message: `Invalid option "redisTimeout": expected a positive number of milliseconds, got ${typeof redisTimeout === 'string' ? `"${redisTimeout}"` : redisTimeout}`,
+      },
+    )
+  }
+})
+
 describe('a frozen Redis (SIGSTOP)', () => {
   test('is noticed within the timeout: degraded with the reason, one error, publishes fail fast; after SIGCONT every room works', async () => {
     const redis = await ownRedis(cleanups)

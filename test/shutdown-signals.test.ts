@@ -220,7 +220,9 @@ describe('closeOnSignals() in a server process', () => {
     assert.ok((starts[0] as number) < 200, `first batch ${starts[0]} ms after the signal`)
     for (let i = 1; i < runs.length; i++) {
       const gap = (starts[i] as number) - (starts[i - 1] as number)
-      assert.ok(gap >= interval - 20 && gap < interval + 150, `batch ${i} came ${gap} ms later`)
+      // Seen at the clients, in a process busy with traffic and other test files: one batch's
+      // closes may be noticed tens of ms late, which shortens the gap after it as seen here.
+      assert.ok(gap >= interval - 60 && gap < interval + 150, `batch ${i} came ${gap} ms later`)
     }
     for (const run of runs) {
       assert.ok((run.at(-1) as number) - (run[0] as number) < 100, 'a batch closes together')

@@ -33,7 +33,7 @@ describe('shutdown() options', () => {
       [{ retry: { max: 5 } }, 'shutdown(): Unknown option "retry.max"'],
     ]
     for (const [options, message] of cases) {
-      assert.throws(() => wss.shutdown(options as never), refused(message), message)
+      await assert.rejects(wss.shutdown(options as never), refused(message), message)
     }
   })
 
@@ -73,14 +73,14 @@ describe('shutdown() options', () => {
       ['fast', 'Invalid option "shutdown() options": expected an options object, got "fast"'],
     ]
     for (const [options, message] of cases) {
-      assert.throws(() => wss.shutdown(options as never), refused(message), message)
+      await assert.rejects(wss.shutdown(options as never), refused(message), message)
     }
   })
 
   test('a refused call changes nothing: the server still accepts', async () => {
     const server = await serve(echo)
-    assert.throws(
-      () => server.wss.shutdown({ drain: { batchSize: 0 } }),
+    await assert.rejects(
+      server.wss.shutdown({ drain: { batchSize: 0 } }),
       refused('Invalid option "drain.batchSize": expected an integer ≥ 1, got 0'),
     )
     assert.equal(server.wss.health().closing, false)
@@ -193,8 +193,8 @@ describe('shutdown()', () => {
     assert.equal(draining.wss.close(), shutdown)
     assert.equal(draining.wss.shutdown(), shutdown)
     // Still checked, though the shutdown under way keeps its own options.
-    assert.throws(
-      () => draining.wss.shutdown({ timeout: -1 }),
+    await assert.rejects(
+      draining.wss.shutdown({ timeout: -1 }),
       refused('Invalid option "timeout": expected an integer ≥ 0 up to 2147483647 ms, got -1'),
     )
     assert.equal((await closedOf(a)).code, 1012)

@@ -59,6 +59,8 @@ export class RedisLiveness {
         if (client.isReady) this.#ping(client, probe, now)
       } else if (!probe.silent && now - probe.sentAt >= this.#timeout) {
         probe.silent = true
+        // A round trip from before the silence would read as the bus's latency now.
+        this.latency = undefined
         this.#events.silent(client)
       }
     }

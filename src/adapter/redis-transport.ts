@@ -8,7 +8,7 @@ import {
   type RespVersions,
   type TypeMapping,
 } from 'redis'
-import { assertKnownKeys } from '../options/index.js'
+import { assertKnownKeys, invalid } from '../options/index.js'
 import {
   connectWithin,
   maxReconnectDelay,
@@ -382,6 +382,7 @@ class RedisTransport implements Transport {
  * connected; afterwards it reconnects (50 ms doubling to 2 s) until `close()`,
  * and reports each outage and recovery once through `onStatus`.
  * @throws {TypeError} when neither or both of `url` and `client` are given.
+ * @throws {RoomcastError} `ERR_INVALID_OPTION` for a timeout that is not a positive number.
  * @throws {RoomcastError} `ERR_INVALID_OPTION` for an option it does not have.
  * @example
  * const transport = await createRedisTransport({ url: 'redis://127.0.0.1:6379' })
@@ -401,10 +402,10 @@ export function createRedisTransport(options: RedisTransportOptions): Promise<Tr
     throw new TypeError('createRedisTransport: pass exactly one of `url` and `client`')
   }
   if (!Number.isFinite(connectTimeout) || connectTimeout <= 0) {
-    throw new TypeError('createRedisTransport: `connectTimeout` must be a positive number (ms)')
+    throw invalid('connectTimeout', 'a positive number of milliseconds', connectTimeout)
   }
   if (!Number.isFinite(redisTimeout) || redisTimeout <= 0) {
-    throw new TypeError('createRedisTransport: `redisTimeout` must be a positive number (ms)')
+    throw invalid('redisTimeout', 'a positive number of milliseconds', redisTimeout)
   }
   // Each reconnection attempt is bounded too: across a partition a SYN just goes unanswered.
   const socket = { reconnectStrategy, connectTimeout: redisTimeout }

@@ -73,7 +73,10 @@ export function disconnectBody(body: unknown): DisconnectAction {
   const given = fields(body, ['id', 'userId', 'code', 'reason'])
   const id = text(given.id, 'id')
   const userId = text(given.userId, 'userId')
-  if ((id === undefined) === (userId === undefined)) {
+  if (id === undefined && userId === undefined) {
+    throw new BodyError('give id (one connection) or userId (all of a user)')
+  }
+  if (id !== undefined && userId !== undefined) {
     throw new BodyError('give either id (one connection) or userId (all of a user), not both')
   }
   const code = given.code ?? ADMIN_CLOSE_CODE

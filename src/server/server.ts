@@ -482,12 +482,18 @@ export class RoomcastServer extends ClusterApi {
    * ends as `close()` does: detached, the servers `listen()` made closed, the
    * adapter closed (a cluster node says goodbye). While it or `close()` runs,
    * both return the same promise; a later call's options are checked, then unused.
-   * @throws {RoomcastError} `ERR_INVALID_OPTION`, naming the option.
+   * @throws {RoomcastError} (rejects) `ERR_INVALID_OPTION`, naming the option.
    * @example
    * await wss.shutdown({ timeout: 20_000, drain: { batchSize: 5000, interval: 1000 } })
    */
   shutdown(options?: ShutdownOptions): Promise<void> {
-    const plan = resolveShutdown(options)
+    let plan: ReturnType<typeof resolveShutdown>
+    try {
+      plan = resolveShutdown(options)
+    } catch (error) {
+      // A promise API fails as a rejection, so `.catch()` sees a bad option too.
+      return Promise.reject(error)
+    }
     this.#closing ??= shutdownGracefully(plan, {
       connections: this.#connections,
       whenEmpty: (ms) => this.#whenEmpty.wait(this.#connections.size === 0, ms),
