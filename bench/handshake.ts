@@ -3,8 +3,8 @@ import type { ChildProcess } from 'node:child_process'
 import { arg, next, pin, RUNS, runAll, start, table } from './harness.ts'
 
 // roomcast-jwt: the same server with `auth: jwt({ secret })`, each handshake carrying an HS256 token.
-type Variant = 'ws' | 'socketio' | 'roomcast' | 'roomcast-jwt'
-const VARIANTS: Variant[] = ['ws', 'socketio', 'roomcast', 'roomcast-jwt']
+type Variant = 'ws' | 'socketio' | 'roomcast' | 'roomcast-bare' | 'roomcast-jwt'
+const VARIANTS: Variant[] = ['ws', 'socketio', 'roomcast', 'roomcast-bare', 'roomcast-jwt']
 const CONNECTS = Number(arg('connects', '5000'))
 const IN_FLIGHT = Math.max(1, Number(arg('in-flight', '50')))
 // Opened before measuring, so one-time costs (code compiled on first use) are not counted.

@@ -2,8 +2,8 @@
 import type { ChildProcess } from 'node:child_process'
 import { arg, type Event, next, pin, RUNS, runAll, start, table } from './harness.ts'
 
-type Variant = 'ws' | 'socketio' | 'roomcast'
-const VARIANTS: Variant[] = ['ws', 'socketio', 'roomcast']
+type Variant = 'ws' | 'socketio' | 'roomcast' | 'roomcast-bare'
+const VARIANTS: Variant[] = ['ws', 'socketio', 'roomcast', 'roomcast-bare']
 const IDLE = Number(arg('idle', '10000'))
 // Opened before the baseline, so one-time costs (code compiled on first use) are not per connection.
 const WARM = Math.min(100, Math.floor(IDLE / 10))

@@ -7,7 +7,8 @@ import { createWebSocket, jwt } from '../src/index.ts'
 import { BENCH_SECRET } from './bench-token.ts'
 import { limitBroadcast } from './limit-broadcast.ts'
 
-type Variant = 'roomcast' | 'roomcast-jwt' | 'ws' | 'socketio' | 'limit'
+// roomcast-bare: a connection that uses no feature (no room); idle roomcast connections join one.
+type Variant = 'roomcast' | 'roomcast-bare' | 'roomcast-jwt' | 'ws' | 'socketio' | 'limit'
 type Mode = 'room' | 'echo' | 'idle'
 type Command =
   | { cmd: 'publish'; count: number; rate: number }
@@ -16,18 +17,19 @@ type Command =
 
 const variant = process.argv[2] as Variant
 const mode = process.argv[3] as Mode
-const http: Server = createServer()
+// Tight header timeouts, as a production server has them (and as roomcast asks of servers it attaches to).
+const http: Server = createServer({ headersTimeout: 10_000, requestTimeout: 60_000 })
 let open = 0
 let broadcast: (message: object) => void = () => {}
 
 // Each echo does the same application work in every variant: parse the JSON, send it back encoded.
-if (variant === 'roomcast' || variant === 'roomcast-jwt') {
+if (variant.startsWith('roomcast')) {
   const auth = variant === 'roomcast-jwt' ? { auth: jwt({ secret: BENCH_SECRET }) } : {}
   const wss = createWebSocket({ heartbeatInterval: 0, ...auth })
   wss.on('/', (conn) => {
     open++
     conn.on('close', () => open--)
-    if (mode === 'room') conn.join('room')
+    if (mode === 'room' || (mode === 'idle' && variant !== 'roomcast-bare')) conn.join('room')
     if (mode === 'echo') conn.on('message', (text) => conn.json(JSON.parse(String(text))))
   })
   wss.attach(http)

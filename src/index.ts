@@ -102,6 +102,7 @@ export {
   type WebSocketServiceOptions,
 } from './compat/websocket-service.js'
 export { SendStatus } from './connection/send-status.js'
+export type { UpgradeRequest } from './connection/upgrade-request.js'
 export { ErrorCode, MaxRoomsExceededError, RoomcastError } from './errors.js'
 export type { ConnectMiddleware, WebSocketAwareRequest } from './integrations/http-middleware.js'
 export {

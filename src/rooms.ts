@@ -35,17 +35,20 @@ export function assertRoomName(room: unknown): asserts room is string {
 /** Both directions of membership, kept in step; empty rooms are removed at once. */
 export class RoomIndex {
   readonly #members = new Map<string, Set<string>>()
-  readonly #roomsOf = new Map<string, Set<string>>()
+  /** A member of one room (most are) is stored as that name: a Set per member costs ~170 bytes. */
+  readonly #roomsOf = new Map<string, string | Set<string>>()
 
   /** @returns `false` when `id` was already in `room`. */
   add(id: string, room: string): boolean {
-    let rooms = this.#roomsOf.get(id)
-    if (rooms?.has(room)) return false
-    if (rooms === undefined) {
-      rooms = new Set()
-      this.#roomsOf.set(id, rooms)
+    const rooms = this.#roomsOf.get(id)
+    if (rooms === undefined) this.#roomsOf.set(id, room)
+    else if (typeof rooms === 'string') {
+      if (rooms === room) return false
+      this.#roomsOf.set(id, new Set([rooms, room]))
+    } else {
+      if (rooms.has(room)) return false
+      rooms.add(room)
     }
-    rooms.add(room)
     let members = this.#members.get(room)
     if (members === undefined) {
       members = new Set()
@@ -58,27 +61,36 @@ export class RoomIndex {
   /** @returns `false` when `id` was not in `room`. */
   remove(id: string, room: string): boolean {
     const rooms = this.#roomsOf.get(id)
-    if (!rooms?.delete(room)) return false
-    if (rooms.size === 0) this.#roomsOf.delete(id)
-    const members = this.#members.get(room)
-    members?.delete(id)
-    if (members?.size === 0) this.#members.delete(room)
+    if (rooms === room) this.#roomsOf.delete(id)
+    else if (typeof rooms !== 'object' || !rooms.delete(room)) return false
+    else if (rooms.size === 1) this.#roomsOf.set(id, rooms.values().next().value as string)
+    this.#removeMember(id, room)
     return true
   }
 
   removeAll(id: string): void {
     const rooms = this.#roomsOf.get(id)
     if (rooms === undefined) return
-    for (const room of rooms) {
-      const members = this.#members.get(room)
-      members?.delete(id)
-      if (members?.size === 0) this.#members.delete(room)
-    }
+    if (typeof rooms === 'string') this.#removeMember(id, rooms)
+    else for (const room of rooms) this.#removeMember(id, room)
     this.#roomsOf.delete(id)
   }
 
+  #removeMember(id: string, room: string): void {
+    const members = this.#members.get(room)
+    members?.delete(id)
+    if (members?.size === 0) this.#members.delete(room)
+  }
+
+  has(id: string, room: string): boolean {
+    const rooms = this.#roomsOf.get(id)
+    return rooms === room || (typeof rooms === 'object' && rooms.has(room))
+  }
+
+  /** A copy when the member is in one room; read it for what it holds, not to keep. */
   roomsOf(id: string): ReadonlySet<string> | undefined {
-    return this.#roomsOf.get(id)
+    const rooms = this.#roomsOf.get(id)
+    return typeof rooms === 'string' ? new Set([rooms]) : rooms
   }
 
   membersOf(room: string): ReadonlySet<string> | undefined {
@@ -86,7 +98,8 @@ export class RoomIndex {
   }
 
   roomCountOf(id: string): number {
-    return this.#roomsOf.get(id)?.size ?? 0
+    const rooms = this.#roomsOf.get(id)
+    return rooms === undefined ? 0 : typeof rooms === 'string' ? 1 : rooms.size
   }
 
   rooms(): string[] {

@@ -1,6 +1,6 @@
 /** Public shapes shared across modules: the connection, its events, handlers, logger. */
 import type { IncomingMessage } from 'node:http'
-import type { SendStatus } from './connection/index.js'
+import type { SendStatus, UpgradeRequest } from './connection/index.js'
 import type { ConnectionBroadcastOptions } from './fanout/index.js'
 
 /** What `conn.send()` accepts. Objects go through `conn.json()`. */
@@ -64,8 +64,12 @@ export interface WSConnection {
   readonly params: Readonly<Record<string, string>>
   /** Query string of the upgrade request. */
   readonly query: URLSearchParams
-  /** The HTTP upgrade request. */
-  readonly request: IncomingMessage
+  /**
+   * The HTTP upgrade request's method, URL, headers and socket: a snapshot.
+   * Middleware and route handlers get the live `IncomingMessage` as their
+   * `request` argument.
+   */
+  readonly request: UpgradeRequest
   /** Negotiated subprotocol, `''` when none. */
   readonly protocol: string
   readonly remoteAddress: string | undefined

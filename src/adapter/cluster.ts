@@ -144,7 +144,7 @@ export class ClusterAdapter extends MemoryAdapter {
   }
 
   override leave(id: string, room: string): void {
-    if (this.roomsOf(id)?.has(room) !== true) return
+    if (!this.isIn(id, room)) return
     super.leave(id, room)
     this.#presenceChanged(id, room)
   }

@@ -81,6 +81,14 @@ export class MemoryAdapter implements Adapter {
     }
   }
 
+  isIn(id: string, room: string): boolean {
+    return this.rooms.has(id, room)
+  }
+
+  roomCountOf(id: string): number {
+    return this.rooms.roomCountOf(id)
+  }
+
   roomsOf(id: string): ReadonlySet<string> | undefined {
     return this.rooms.roomsOf(id)
   }

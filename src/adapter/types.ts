@@ -167,6 +167,10 @@ export interface Adapter {
   /** @returns `false` when already a member. */
   join(id: string, room: string): boolean
   leave(id: string, room: string): void
+  /** Whether local connection `id` is in `room`. */
+  isIn(id: string, room: string): boolean
+  /** How many rooms local connection `id` is in. */
+  roomCountOf(id: string): number
   roomsOf(id: string): ReadonlySet<string> | undefined
   membersOf(room: string): ReadonlySet<string> | undefined
   userConnections(userId: string): ReadonlySet<string> | undefined

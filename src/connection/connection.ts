@@ -1,7 +1,7 @@
 /** The connection object: sending, closing, events and rooms, as handlers see it. */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import type { WebSocket } from 'ws'
+import type { RawData, WebSocket } from 'ws'
 import type { TokenGrant } from '../auth/index.js'
 import { CloseCode, isSendableCloseCode, truncateCloseReason } from '../close-codes.js'
 import { ErrorCode, RoomcastError, toError } from '../errors.js'
@@ -35,6 +35,7 @@ import type { ConnectionHost, ConnectionRoute, ConnectionSettings } from './host
 import { SendStatus } from './send-status.js'
 import { SocketWriter } from './socket-writer.js'
 import { type HeldEvent, queueOverflow, StartupQueue } from './startup-queue.js'
+import { snapshotRequest, type UpgradeRequest } from './upgrade-request.js'
 
 const JOIN_KEYS = keySet<JoinOptions>({ history: true, authorize: true })
 
@@ -44,14 +45,34 @@ const NOT_ASSIGNED = Symbol('not assigned')
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
 const OPEN = 1
 
+/** The params of every connection whose route has none: one frozen object, not one each. */
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({})
+
+function hasKeys(record: Record<string, string>): boolean {
+  for (const _ in record) return true
+  return false
+}
+
+/** Links a socket to its connection, so one set of socket listeners serves every connection. */
+const CONNECTION = Symbol('roomcast.connection')
+type LinkedSocket = WebSocket & { [CONNECTION]: Connection }
+
+/**
+ * `randomUUID()` builds its string by concatenation: kept as is, each id is a
+ * rope of about 15 strings (~500 bytes). Copied once, it is one flat string.
+ */
+function flatUuid(): string {
+  return Buffer.from(randomUUID(), 'latin1').toString('latin1')
+}
+
 // Also the writer's owner (drained, overflowed), kept out of the declarations with them.
 export class Connection extends ConnectionListeners implements WSConnection, SweepTarget {
-  readonly id = randomUUID()
+  readonly id = flatUuid()
   readonly url: string
-  readonly params: Record<string, string>
+  readonly params: Readonly<Record<string, string>>
   /** @internal The route pattern that matched, for per-route metrics; absent when a framework routed it. */
   readonly routePattern: string | undefined
-  readonly request: IncomingMessage
+  readonly request: UpgradeRequest
   readonly protocol: string
   readonly remoteAddress: string | undefined
   readonly userId: string | undefined
@@ -83,8 +104,9 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   readonly #settings: ConnectionSettings
   readonly #bucket: TokenBucket | undefined
   #abort: AbortController | undefined
-  /** Messages (and a close) held until the route handler settles. */
-  readonly #startup: StartupQueue<HeldEvent>
+  /** Until the route handler settles, messages (and a close) are held; made on the first one. */
+  #starting = true
+  #startup: StartupQueue<HeldEvent> | undefined
   #releaseWhenClosed = false
   /** Rooms at the moment of closing, so close listeners can still address them. */
   #roomsAtClose: string[] | undefined
@@ -104,10 +126,9 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
     this.#settings = route.settings
     this.#socket = socket
     this.#writer = new SocketWriter(socket, host, route.settings, this)
-    this.#startup = new StartupQueue(host.maxQueuedBytes)
-    this.request = request
+    this.request = snapshotRequest(request)
     this.url = route.url
-    this.params = route.params
+    this.params = hasKeys(route.params) ? route.params : NO_PARAMS
     this.routePattern = route.pattern
     this.#search = route.search
     this.protocol = socket.protocol
@@ -118,18 +139,45 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
     this.nextPingAt = this.openedAt + route.settings.liveness.pingInterval
     const limit = route.settings.rateLimit
     this.#bucket = limit && new TokenBucket(limit.messages, limit.interval)
-    socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
-    // Control frames are not held for the handler: a stale ping is worth nothing, and
-    // holding them would let a client grow memory outside maxQueuedBytes.
-    socket.on('ping', (data) => this.#emit('ping', [data]))
-    socket.on('pong', (data) => {
-      this.isAlive = true
-      this.lastPong = Date.now()
-      this.#emit('pong', [data])
-    })
-    // ws closes the socket itself after protocol errors (1002, 1007, 1009); we only report them.
-    socket.on('error', (error) => host.reportError(this, error))
-    socket.on('close', (code, reason) => this.#onClose(code, reason.toString()))
+    ;(socket as LinkedSocket)[CONNECTION] = this
+    socket.on('message', Connection.#onSocketMessage)
+    socket.on('ping', Connection.#onSocketPing)
+    socket.on('pong', Connection.#onSocketPong)
+    socket.on('error', Connection.#onSocketError)
+    socket.on('close', Connection.#onSocketClose)
+  }
+
+  // Shared by every connection (ws calls them with the socket as `this`): five closures per
+  // connection would cost more than the rest of its listener state.
+  static readonly #onSocketMessage = function (
+    this: WebSocket,
+    data: RawData,
+    isBinary: boolean,
+  ): void {
+    ;(this as LinkedSocket)[CONNECTION].#onMessage(data as Buffer, isBinary)
+  }
+
+  // Control frames are not held for the handler: a stale ping is worth nothing, and
+  // holding them would let a client grow memory outside maxQueuedBytes.
+  static readonly #onSocketPing = function (this: WebSocket, data: Buffer): void {
+    ;(this as LinkedSocket)[CONNECTION].#emit('ping', [data])
+  }
+
+  static readonly #onSocketPong = function (this: WebSocket, data: Buffer): void {
+    const conn = (this as LinkedSocket)[CONNECTION]
+    conn.isAlive = true
+    conn.lastPong = Date.now()
+    conn.#emit('pong', [data])
+  }
+
+  // ws closes the socket itself after protocol errors (1002, 1007, 1009); we only report them.
+  static readonly #onSocketError = function (this: WebSocket, error: Error): void {
+    const conn = (this as LinkedSocket)[CONNECTION]
+    conn.#host.reportError(conn, error)
+  }
+
+  static readonly #onSocketClose = function (this: WebSocket, code: number, reason: Buffer): void {
+    ;(this as LinkedSocket)[CONNECTION].#onClose(code, reason.toString())
   }
 
   get query(): URLSearchParams {
@@ -368,7 +416,11 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
 
   /** Delivers the messages held while the handler was starting, in order; then live. */
   release(): void {
-    for (const held of this.#startup.release()) {
+    this.#starting = false
+    const startup = this.#startup
+    if (startup === undefined) return
+    this.#startup = undefined
+    for (const held of startup.release()) {
       if (held.event === 'message') this.#emit('message', held.args)
       else this.#emit('close', held.args)
     }
@@ -405,10 +457,11 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
     ) {
       return
     }
-    if (!this.#startup.holding) {
+    if (!this.#starting) {
       this.#emit('message', [message, isBinary])
       return
     }
+    this.#startup ??= new StartupQueue(this.#host.maxQueuedBytes)
     if (this.#startup.hold({ event: 'message', args: [message, isBinary] }, data.length)) return
     if (!this.isOpen) return
     this.#host.reportError(this, queueOverflow(this.id, this.#host.maxQueuedBytes))
@@ -433,10 +486,11 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
     this.#roomsAtClose = [...this.#host.roomsOf(this)]
     this.#abort?.abort()
     this.#host.connectionClosed(this, code, reason)
-    if (!this.#startup.holding) {
+    if (!this.#starting) {
       this.#emit('close', [code, reason])
       return
     }
+    this.#startup ??= new StartupQueue(this.#host.maxQueuedBytes)
     this.#startup.hold({ event: 'close', args: [code, reason] })
     if (this.#releaseWhenClosed) this.release()
   }

@@ -18,11 +18,6 @@ export class StartupQueue<Item> {
     this.#limit = limit
   }
 
-  /** `true` until {@link release} is called. */
-  get holding(): boolean {
-    return this.#items !== undefined
-  }
-
   /** Holds `item`, counting `bytes` against the limit. @returns `false` when it would overflow. */
   hold(item: Item, bytes = 0): boolean {
     if (this.#items === undefined) throw new Error('StartupQueue: hold() after release()')

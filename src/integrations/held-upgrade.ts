@@ -6,6 +6,7 @@
 import { type IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { guardSocket } from '../server/index.js'
 
 /** What the handshake needs from the `upgrade` event. */
 export interface UpgradeSocket {
@@ -36,8 +37,7 @@ export function heldUpgradeOf(request: IncomingMessage): HeldUpgrade | undefined
  * stream.
  */
 export function holdUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): HeldUpgrade {
-  // Until roomcast takes the socket over, a reset must not become an uncaught 'error'.
-  socket.on('error', () => socket.destroy())
+  guardSocket(socket)
   const response = new ServerResponse(request)
   // A refusal ends the exchange: the response says `Connection: close`, and the socket goes.
   response.shouldKeepAlive = false

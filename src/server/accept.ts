@@ -49,7 +49,7 @@ export function createAcceptor(deps: AcceptDeps) {
     deps.stats.connectionsTotal++
     deps.startSweep()
     const start = () =>
-      startConnection(conn, target.entry.handler, {
+      startConnection(conn, request, target.entry.handler, {
         onConnection: options.onConnection,
         middleware: deps.middleware,
         reportError: deps.reportError,

@@ -56,3 +56,19 @@ export function writeRejection(socket: Duplex, rejection: Rejection): void {
   socket.once('finish', () => socket.destroy())
   socket.end(`${head.join('\r\n')}\r\n\r\n${message}`)
 }
+
+/** Destroys the socket it is called on; one function for every socket, so it holds no request. */
+function destroyOnError(this: Duplex): void {
+  this.destroy()
+}
+
+/** Until ws takes the socket over, a reset must not become an uncaught 'error'. Idempotent. */
+export function guardSocket(socket: Duplex): void {
+  socket.removeListener('error', destroyOnError)
+  socket.on('error', destroyOnError)
+}
+
+/** ws has its own error listener on the socket from the upgrade on. */
+export function unguardSocket(socket: Duplex): void {
+  socket.removeListener('error', destroyOnError)
+}

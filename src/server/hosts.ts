@@ -82,7 +82,7 @@ export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
   /** Leaves through `left` when someone listens: the debug log, or a connection's session. */
   const observed = (conn: Connection) => debug || conn.durable !== undefined
   const left = (conn: Connection, room: string) => {
-    if (adapter.roomsOf(conn.id)?.has(room) !== true) return
+    if (!adapter.isIn(conn.id, room)) return
     adapter.leave(conn.id, room)
     if (conn.durable !== undefined) durability.left(conn, room)
     if (debug) debugLog(logger, `roomcast: connection ${conn.id} left room ${JSON.stringify(room)}`)
@@ -95,10 +95,11 @@ export function createConnectionHost(deps: ConnectionHostDeps): ConnectionHost {
     closeTimeout: options.closeTimeout,
     writes: new WriteBatch(),
     join: (conn, room, history) => {
-      const joined = adapter.roomsOf(conn.id)
-      if (joined?.has(room)) return
+      if (adapter.isIn(conn.id, room)) return
       const limit = options.maxRoomsPerConnection
-      if (limit > 0 && (joined?.size ?? 0) >= limit) throw new MaxRoomsExceededError(room, limit)
+      if (limit > 0 && adapter.roomCountOf(conn.id) >= limit) {
+        throw new MaxRoomsExceededError(room, limit)
+      }
       if (history !== undefined && history > 0) durability.ruleOrThrow(room, 'join()')
       adapter.join(conn.id, room)
       if (durability.active) durability.joined(conn, room, history)

@@ -1,5 +1,6 @@
 /** createWebSocket(): lifecycle, upgrade pipeline, handshake, startup, sweep, stats. */
 
+export { guardSocket } from './handshake.js'
 export {
   type BroadcastExclude,
   createWebSocket,

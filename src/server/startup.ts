@@ -37,6 +37,7 @@ export interface StartupDeps {
  */
 export async function startConnection(
   conn: Connection,
+  request: IncomingMessage,
   handler: RouteHandler | undefined,
   deps: StartupDeps,
 ): Promise<void> {
@@ -45,7 +46,6 @@ export async function startConnection(
     conn.close(CloseCode.InternalError, 'Internal error')
   }
   await invokeHook(deps.onConnection, [conn], fail)
-  const request: IncomingMessage = conn.request
   const final = async () => {
     if (handler !== undefined) await invokeHook(handler, [conn, request], fail)
     conn.release()

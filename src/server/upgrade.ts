@@ -12,7 +12,13 @@ import { type RouteMatch, splitPath } from '../routes/index.js'
 import type { RoutedUpgrade, RouteHandler } from '../types.js'
 import { debugLog, describeRequest } from './debug-log.js'
 import { deflateMismatch, strictDeflate } from './deflate-strict.js'
-import { checkHandshakeRequest, type Rejection, writeRejection } from './handshake.js'
+import {
+  checkHandshakeRequest,
+  guardSocket,
+  type Rejection,
+  unguardSocket,
+  writeRejection,
+} from './handshake.js'
 import { IpLimits } from './ip-limits.js'
 import { createOriginCheck } from './origin.js'
 import type { Unmatched } from './upgrade-listeners.js'
@@ -223,6 +229,7 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     try {
       // Synchronous here: ws has no verifyClient of its own, so it upgrades or refuses at once.
       target.entry.wsServer.handleUpgrade(request, socket, head, (ws) => {
+        unguardSocket(socket)
         if (options.debug) logAccepted(request, ws)
         deps.accept(ws, request, target)
       })
@@ -252,8 +259,7 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
       ? { status: 404, message: 'No WebSocket route for this subprotocol' }
       : route(request, routed)
     if ('status' in target && target.status === 404 && unmatched === 'ignore') return
-    // Until ws takes the socket over, a reset must not become an uncaught 'error'.
-    socket.on('error', () => socket.destroy())
+    guardSocket(socket)
     if ('status' in target) return reject(request, socket, target)
     if (deps.isClosing()) return reject(request, socket, SHUTTING_DOWN)
     const invalid = checkHandshakeRequest(request)

@@ -9,7 +9,7 @@ import type { Http2SecureServer, Http2Server } from 'node:http2'
 import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import type { Context, MiddlewareHandler } from 'hono'
-import { RoomcastServer } from '../../server/index.js'
+import { guardSocket, RoomcastServer } from '../../server/index.js'
 import type { RouteHandler } from '../../types.js'
 import { checkEvents, eventsHandler, type WebSocketEvents } from './events.js'
 import { fetchRequest, writeResponse } from './fetch-bridge.js'
@@ -86,8 +86,7 @@ export function createNodeWebSocket(init: NodeWebSocketInit): NodeWebSocket {
   const pending = new WeakMap<IncomingMessage, PendingUpgrade>()
 
   const route = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // Until roomcast takes the socket over, a reset must not become an uncaught 'error'.
-    socket.on('error', () => socket.destroy())
+    guardSocket(socket)
     const upgrade: PendingUpgrade = { claim: undefined }
     pending.set(request, upgrade)
     let response: Response
