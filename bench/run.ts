@@ -1,14 +1,16 @@
 // Benchmark: roomcast beside ws (naive loop), Socket.IO and the coalesced-frame limit, scenario by scenario.
 // Server and load generator are separate processes pinned to different cores; loopback only; every
-// wait is bounded. Usage: npm run bench [-- --scenario fanout|steady|echo|memory|handshake|router|cluster|history|all
+// wait is bounded. Usage: npm run bench [-- --scenario fanout|steady|echo|memory|handshake|router|cluster|history|c100k|all
 // (or a comma list) --runs 3; fan-out: --clients 1000,5000 --messages 200 --shape burst|single
 // --variants roomcast,roomcast-metrics (ws always runs: the ratios are to it); steady:
 // --steady-clients 1000 --steady-rate 50 --seconds 4; echo: --echo-clients 100 --echo-rate 2000
 // --seconds 4; memory: --idle 10000; handshake: --connects 5000 --in-flight 50; router:
 // --messages-router 200000 --passes 3; cluster: --nodes 1,2,4 --cluster-clients 1000 --cluster-rate 50
 // --seconds 4 --burst 200 --server-cores 0 --load-core 1 --cpu-prof-dir DIR; history: --history-part fanout|storm|all --history-clients 1000
-// --burst 200 --history-size 1000 --storm-clients 1000 --storm-rate 50 --max-disconnection 60000 --baseline-ms 2000]
+// --burst 200 --history-size 1000 --storm-clients 1000 --storm-rate 50 --max-disconnection 60000 --baseline-ms 2000;
+// c100k: --connections 19000 --load-processes 2 --heartbeat-interval 30000 --variants ws,limit,roomcast]
 import type { ChildProcess } from 'node:child_process'
+import { c100k } from './c100k.ts'
 import { cluster } from './cluster.ts'
 import { echo } from './echo.ts'
 import { handshake } from './handshake.ts'
@@ -111,6 +113,7 @@ const SCENARIOS: Record<string, () => Promise<void>> = {
   router,
   cluster,
   history,
+  c100k,
 }
 const chosen = arg('scenario', 'all')
 const names = chosen === 'all' ? Object.keys(SCENARIOS) : chosen.split(',')

@@ -1,7 +1,6 @@
 /** The connection object: sending, closing, events and rooms, as handlers see it. */
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import type { RawData, WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
 import type { TokenGrant } from '../auth/index.js'
 import { CloseCode, isSendableCloseCode, truncateCloseReason } from '../close-codes.js'
 import { ErrorCode, RoomcastError, toError } from '../errors.js'
@@ -30,7 +29,9 @@ import type {
   SendData,
   WSConnection,
 } from '../types.js'
+import { newConnectionId } from './connection-id.js'
 import { ConnectionListeners } from './connection-listeners.js'
+import type { ConnectionSocket } from './connection-socket.js'
 import type { ConnectionHost, ConnectionRoute, ConnectionSettings } from './host.js'
 import { SendStatus } from './send-status.js'
 import { SocketWriter } from './socket-writer.js'
@@ -53,21 +54,9 @@ function hasKeys(record: Record<string, string>): boolean {
   return false
 }
 
-/** Links a socket to its connection, so one set of socket listeners serves every connection. */
-const CONNECTION = Symbol('roomcast.connection')
-type LinkedSocket = WebSocket & { [CONNECTION]: Connection }
-
-/**
- * `randomUUID()` builds its string by concatenation: kept as is, each id is a
- * rope of about 15 strings (~500 bytes). Copied once, it is one flat string.
- */
-function flatUuid(): string {
-  return Buffer.from(randomUUID(), 'latin1').toString('latin1')
-}
-
 // Also the writer's owner (drained, overflowed), kept out of the declarations with them.
 export class Connection extends ConnectionListeners implements WSConnection, SweepTarget {
-  readonly id = flatUuid()
+  readonly id = newConnectionId()
   readonly url: string
   readonly params: Readonly<Record<string, string>>
   /** @internal The route pattern that matched, for per-route metrics; absent when a framework routed it. */
@@ -117,7 +106,7 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   /** @internal Built by the server only; kept out of the declarations so they never name `ws`. */
   constructor(
     host: ConnectionHost,
-    socket: WebSocket,
+    socket: ConnectionSocket,
     request: IncomingMessage,
     route: ConnectionRoute,
   ) {
@@ -139,45 +128,33 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
     this.nextPingAt = this.openedAt + route.settings.liveness.pingInterval
     const limit = route.settings.rateLimit
     this.#bucket = limit && new TokenBucket(limit.messages, limit.interval)
-    ;(socket as LinkedSocket)[CONNECTION] = this
-    socket.on('message', Connection.#onSocketMessage)
-    socket.on('ping', Connection.#onSocketPing)
-    socket.on('pong', Connection.#onSocketPong)
-    socket.on('error', Connection.#onSocketError)
-    socket.on('close', Connection.#onSocketClose)
+    socket.owner = this
   }
 
-  // Shared by every connection (ws calls them with the socket as `this`): five closures per
-  // connection would cost more than the rest of its listener state.
-  static readonly #onSocketMessage = function (
-    this: WebSocket,
-    data: RawData,
-    isBinary: boolean,
-  ): void {
-    ;(this as LinkedSocket)[CONNECTION].#onMessage(data as Buffer, isBinary)
-  }
-
-  // Control frames are not held for the handler: a stale ping is worth nothing, and
-  // holding them would let a client grow memory outside maxQueuedBytes.
-  static readonly #onSocketPing = function (this: WebSocket, data: Buffer): void {
-    ;(this as LinkedSocket)[CONNECTION].#emit('ping', [data])
-  }
-
-  static readonly #onSocketPong = function (this: WebSocket, data: Buffer): void {
-    const conn = (this as LinkedSocket)[CONNECTION]
-    conn.isAlive = true
-    conn.lastPong = Date.now()
-    conn.#emit('pong', [data])
-  }
-
-  // ws closes the socket itself after protocol errors (1002, 1007, 1009); we only report them.
-  static readonly #onSocketError = function (this: WebSocket, error: Error): void {
-    const conn = (this as LinkedSocket)[CONNECTION]
-    conn.#host.reportError(conn, error)
-  }
-
-  static readonly #onSocketClose = function (this: WebSocket, code: number, reason: Buffer): void {
-    ;(this as LinkedSocket)[CONNECTION].#onClose(code, reason.toString())
+  /** @internal What the socket reports (see ConnectionSocket): one dispatch, no listeners on it. */
+  socketEvent(event: string | symbol, args: unknown[]): void {
+    switch (event) {
+      case 'message':
+        this.#onMessage(args[0] as Buffer, args[1] as boolean)
+        break
+      // Control frames are not held for the handler: a stale ping is worth nothing, and
+      // holding them would let a client grow memory outside maxQueuedBytes.
+      case 'ping':
+        this.#emit('ping', [args[0] as Buffer])
+        break
+      case 'pong':
+        this.isAlive = true
+        this.lastPong = Date.now()
+        this.#emit('pong', [args[0] as Buffer])
+        break
+      // ws closes the socket itself after protocol errors (1002, 1007, 1009); we only report them.
+      case 'error':
+        this.#host.reportError(this, args[0] as Error)
+        break
+      case 'close':
+        this.#onClose(args[0] as number, String(args[1]))
+        break
+    }
   }
 
   get query(): URLSearchParams {

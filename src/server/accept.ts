@@ -4,10 +4,9 @@
  * starts (a roomcast client gets its session first, then what was queued).
  */
 import type { IncomingMessage } from 'node:http'
-import type { WebSocket } from 'ws'
 import type { Adapter } from '../adapter/index.js'
 import type { TokenLifetimes } from '../auth/index.js'
-import { Connection, type ConnectionHost } from '../connection/index.js'
+import { Connection, type ConnectionHost, type ConnectionSocket } from '../connection/index.js'
 import { toError } from '../errors.js'
 import type { MessageLayer } from '../message/index.js'
 import type { ResolvedOptions } from '../options/index.js'
@@ -34,7 +33,7 @@ export interface AcceptDeps {
 
 export function createAcceptor(deps: AcceptDeps) {
   const { options, connections, adapter, messages, durability } = deps
-  return (socket: WebSocket, request: IncomingMessage, target: AcceptedRoute): void => {
+  return (socket: ConnectionSocket, request: IncomingMessage, target: AcceptedRoute): void => {
     const conn = new Connection(deps.host, socket, request, target)
     const auth = target.entry.settings.auth
     if (auth !== undefined && target.token !== undefined) {

@@ -33,18 +33,41 @@ export interface StartupDeps {
  * Runs onConnection, the middleware and the route handler. Messages are held
  * until the handler settles, however late a middleware calls `next()`; a
  * failure closes with 1011. If the handler never runs (a middleware stopped
- * the chain or failed), held messages go out with the close.
+ * the chain or failed), held messages go out with the close. Returns a promise
+ * only when a step returned one: a route with a synchronous handler and no
+ * hooks starts within the handshake's own turn, allocating nothing.
  */
-export async function startConnection(
+export function startConnection(
   conn: Connection,
   request: IncomingMessage,
   handler: RouteHandler | undefined,
   deps: StartupDeps,
-): Promise<void> {
+): Promise<void> | undefined {
   const fail = (error: Error) => {
     deps.reportError(conn, error)
     conn.close(CloseCode.InternalError, 'Internal error')
   }
+  if (deps.onConnection === undefined && deps.middleware.length === 0) {
+    const handled = invokeHook(handler, [conn, request], fail)
+    if (handled === undefined) return started(conn)
+    return handled.then(() => started(conn))
+  }
+  return startThroughHooks(conn, request, handler, deps, fail)
+}
+
+function started(conn: Connection): undefined {
+  conn.release()
+  conn.releaseWhenClosed()
+  return undefined
+}
+
+async function startThroughHooks(
+  conn: Connection,
+  request: IncomingMessage,
+  handler: RouteHandler | undefined,
+  deps: StartupDeps,
+  fail: (error: Error) => void,
+): Promise<void> {
   await invokeHook(deps.onConnection, [conn], fail)
   const final = async () => {
     if (handler !== undefined) await invokeHook(handler, [conn, request], fail)

@@ -1,9 +1,8 @@
 /** Handshake pipeline: route → closing → request (strict deflate) → origin → per-address limits → capacity → token → auth hooks → still alive → upgrade. */
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { WebSocket, WebSocketServer } from 'ws'
 import type { JwtAuth, VerifiedToken } from '../auth/index.js'
-import type { ConnectionRoute, ConnectionSettings } from '../connection/index.js'
+import type { ConnectionRoute, ConnectionSettings, ConnectionSocket } from '../connection/index.js'
 import { toError } from '../errors.js'
 import { logSafely } from '../hooks.js'
 import type { AuthResult, ResolvedOptions } from '../options/index.js'
@@ -23,6 +22,7 @@ import { IpLimits } from './ip-limits.js'
 import { createOriginCheck } from './origin.js'
 import type { Unmatched } from './upgrade-listeners.js'
 import { decide, type Verdict } from './verification.js'
+import type { WsServer } from './ws-servers.js'
 
 export type Authenticate = (request: IncomingMessage) => AuthResult | Promise<AuthResult>
 
@@ -31,7 +31,7 @@ export interface RouteEntry {
   readonly handler: RouteHandler | undefined
   readonly settings: ConnectionSettings
   /** The ws server that upgrades for this route (its own when it sets ws-level options). */
-  readonly wsServer: WebSocketServer
+  readonly wsServer: WsServer
   readonly authenticate: Authenticate | undefined
   /** Route objects parse and dispatch their own messages; `on()` routes get the server's controllers. */
   readonly routeObject: boolean
@@ -56,7 +56,7 @@ export interface UpgradeDeps {
   stillAdmitted(token: VerifiedToken): boolean
   /** Finds the session a roomcast client asks to resume, after auth (with `recovery`). */
   resume: ((route: AcceptedRoute) => Promise<void>) | undefined
-  accept(socket: WebSocket, request: IncomingMessage, route: AcceptedRoute): void
+  accept(socket: ConnectionSocket, request: IncomingMessage, route: AcceptedRoute): void
 }
 
 export interface UpgradePipeline {
@@ -108,7 +108,7 @@ export function createUpgradePipeline(deps: UpgradeDeps): UpgradePipeline {
     writeRejection(socket, rejection)
   }
 
-  const logAccepted = (request: IncomingMessage, ws: WebSocket): void => {
+  const logAccepted = (request: IncomingMessage, ws: ConnectionSocket): void => {
     const protocol = ws.protocol === '' ? '' : `, protocol ${ws.protocol}`
     const extensions = ws.extensions === '' ? '' : `, ${ws.extensions}`
     debugLog(

@@ -1,9 +1,13 @@
 /** The ws servers that complete upgrades: the server's own, then one per route object with ws-level options. */
-import { WebSocketServer as WsServer } from 'ws'
+import { type Server, WebSocketServer } from 'ws'
+import { ConnectionSocket } from '../connection/index.js'
 import type { WsConfig } from '../routes/index.js'
 import type { Logger } from '../types.js'
 import { debugLog, describeRequest } from './debug-log.js'
 import { writeRejection } from './handshake.js'
+
+/** A ws server whose sockets carry their connection. */
+export type WsServer = Server<typeof ConnectionSocket>
 
 export class WsServers {
   readonly #servers: WsServer[] = []
@@ -18,7 +22,8 @@ export class WsServers {
 
   create(config: WsConfig): WsServer {
     const preferred = config.subprotocols
-    const wsServer = new WsServer({
+    const wsServer: WsServer = new WebSocketServer({
+      WebSocket: ConnectionSocket,
       noServer: true,
       clientTracking: false,
       maxPayload: config.maxPayload,
