@@ -49,6 +49,10 @@ const OPEN = 1
 /** The params of every connection whose route has none: one frozen object, not one each. */
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({})
 
+function delivered(status: SendStatus): boolean {
+  return status === SendStatus.Sent || status === SendStatus.Buffered
+}
+
 function hasKeys(record: Record<string, string>): boolean {
   for (const _ in record) return true
   return false
@@ -190,12 +194,13 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
     return this.#writer.bufferedAmount
   }
 
+  // Sends to this connection alone (replies, mostly) are written at once; broadcasts coalesce.
   send(data: SendData): boolean {
-    return this.sendPayload(this.#toSendPayload(data))
+    return delivered(this.writePayload(this.#toSendPayload(data), false, false))
   }
 
   json(value: unknown): boolean {
-    return this.sendPayload(toJsonPayload(value))
+    return delivered(this.writePayload(toJsonPayload(value), false, false))
   }
 
   /**
@@ -204,12 +209,11 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
    * `maxBackpressure` with policy `'drop'`) or closed for backpressure.
    */
   sendPayload(payload: Payload, volatile = false): boolean {
-    const status = this.writePayload(payload, volatile)
-    return status === SendStatus.Sent || status === SendStatus.Buffered
+    return delivered(this.writePayload(payload, volatile))
   }
 
   trySend(data: SendData): SendStatus {
-    return this.writePayload(this.#toSendPayload(data), false)
+    return this.writePayload(this.#toSendPayload(data), false, false)
   }
 
   /** Seed 000's strict `send()`, or seed 002's on route objects (values other than bytes as JSON). */
@@ -218,17 +222,17 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   }
 
   tryJson(value: unknown): SendStatus {
-    return this.writePayload(toJsonPayload(value), false)
+    return this.writePayload(toJsonPayload(value), false, false)
   }
 
   /** Writes an encoded payload and says what became of it. */
-  writePayload(payload: Payload, volatile: boolean): SendStatus {
+  writePayload(payload: Payload, volatile: boolean, coalesce = true): SendStatus {
     if (this.#socket.readyState !== OPEN) return SendStatus.Closed
     const durable = this.durable
-    if (durable === undefined) return this.#writer.write(payload, volatile)
+    if (durable === undefined) return this.#writer.write(payload, volatile, coalesce)
     // Live messages of a room being caught up wait behind its history.
     if (durable.catchUp?.hold(payload)) return SendStatus.Buffered
-    return this.#writer.write(durable.client ? payload.forClient : payload, volatile)
+    return this.#writer.write(durable.client ? payload.forClient : payload, volatile, coalesce)
   }
 
   /** Writes past a catch-up's hold: what it replays and releases. */

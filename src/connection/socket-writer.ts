@@ -59,8 +59,13 @@ export class SocketWriter implements BatchedSocket {
     return this.#deflateBits >= 0 ? this.socket.writableLength : this.#ws.bufferedAmount
   }
 
-  /** Writes an encoded payload and says what became of it. */
-  write(payload: Payload, volatile: boolean): SendStatus {
+  /**
+   * Writes an encoded payload and says what became of it. `coalesce` holds it
+   * in the write batch until the I/O phase ends (broadcasts); otherwise it
+   * goes to the kernel at once, as `ws` would send it, unless the batch
+   * already holds earlier bytes for this socket (order comes first).
+   */
+  write(payload: Payload, volatile: boolean, coalesce = true): SendStatus {
     const host = this.#host
     // Bytes written since the last flush are held on purpose (coalescing), not by a slow
     // client: only what earlier flushes left unsent measures backpressure.
@@ -70,9 +75,12 @@ export class SocketWriter implements BatchedSocket {
     // A message larger than the limit still goes out on a connection with nothing carried.
     if (carried > 0 && after > host.maxBackpressure) return this.#overLimit()
     const bits = this.#deflateBits
-    if (bits === 0) host.writes.write(this, payload.frame)
-    else if (bits > 0) host.writes.write(this, payload.deflatedFrame(bits, this.#deflateThreshold))
-    else this.#ws.send(payload.data, { binary: payload.binary })
+    if (bits < 0) this.#ws.send(payload.data, { binary: payload.binary })
+    else {
+      const frame = bits === 0 ? payload.frame : payload.deflatedFrame(bits, this.#deflateThreshold)
+      if (coalesce || this.corkedBytes >= 0) host.writes.write(this, frame)
+      else this.socket.write(frame)
+    }
     host.stats.messagesOut++
     host.stats.bytesOut += payload.data.length
     if (after <= host.maxBackpressure / 2) return SendStatus.Sent
