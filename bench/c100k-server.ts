@@ -1,9 +1,9 @@
 // C100k server: N idle connections in one room with heartbeats on; samples memory, heartbeat CPU
 // and the cost of broadcasts to everyone, on IPC command.
-import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { createWebSocket } from '../src/index.ts'
+import { createBenchServer } from './http-server.ts'
 import { limitBroadcast } from './limit-broadcast.ts'
 
 type Variant = 'ws' | 'limit' | 'roomcast'
@@ -15,7 +15,7 @@ type Command =
 
 const variant = process.argv[2] as Variant
 const heartbeatInterval = Number(process.argv[3] ?? '30000')
-const http = createServer({ headersTimeout: 10_000, requestTimeout: 60_000 })
+const http = createBenchServer()
 let open = 0
 let broadcast: (message: object) => void
 

@@ -1,7 +1,7 @@
 // Cluster bench node: roomcast (Redis adapter) or Socket.IO (@socket.io/redis-adapter), one room, IPC-driven.
 // Taps the node's Redis subscriber to count what it receives per channel and when (publish→arrival).
 import { writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import { Session } from 'node:inspector/promises'
 import type { AddressInfo } from 'node:net'
 import { createAdapter } from '@socket.io/redis-adapter'
@@ -14,6 +14,7 @@ import { createWebSocket } from '../src/index.ts'
 import { createRedisTransport } from '../src/redis.ts'
 import type { WSConnection } from '../src/types.ts'
 import { now, percentiles } from './connect.ts'
+import { createBenchServer } from './http-server.ts'
 
 type Command =
   | { cmd: 'publish'; count: number; rate: number; room: string }
@@ -24,7 +25,7 @@ type Command =
   | { cmd: 'exit' }
 
 const [, , variant, redisUrl = '', name = variant, profileDir = ''] = process.argv
-const http: Server = createServer()
+const http: Server = createBenchServer()
 const pad = 'x'.repeat(64)
 let open = 0
 let broadcast: (room: string, message: object) => void

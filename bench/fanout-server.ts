@@ -1,18 +1,19 @@
 // Benchmark server process: one variant, one room, broadcasts on command from the parent (IPC).
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Registry } from 'prom-client'
 import { Server as SocketIoServer } from 'socket.io'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { createWebSocket } from '../src/index.ts'
 import { registerMetrics } from '../src/metrics.ts'
+import { createBenchServer } from './http-server.ts'
 import { limitBroadcast } from './limit-broadcast.ts'
 
 type Variant = 'roomcast' | 'roomcast-metrics' | 'ws' | 'socketio' | 'limit'
 type Command = { cmd: 'run'; messages: number; perTurn: number } | { cmd: 'exit' }
 
 const variant = process.argv[2] as Variant
-const http: Server = createServer()
+const http: Server = createBenchServer()
 let members = 0
 let broadcast: (message: object) => void
 

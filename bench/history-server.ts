@@ -1,11 +1,11 @@
 // History bench node: roomcast with history off, on, or on with recovery; memory or Redis adapter; one room, IPC-driven.
 // `history-server.ts <memory|redis> <off|history|recovery> <size> <maxDisconnection ms> [redisUrl]`
-import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createWebSocket } from '../src/index.ts'
 import { createRedisAdapter } from '../src/redis.ts'
 import type { WSConnection } from '../src/types.ts'
 import { now } from './connect.ts'
+import { createBenchServer } from './http-server.ts'
 
 type Command =
   | { cmd: 'burst'; messages: number; perTurn: number }
@@ -38,7 +38,7 @@ wss.on('/', (conn: WSConnection) => {
   conn.on('close', () => open--)
   if (!conn.recovered) conn.join('room')
 })
-const http = createServer()
+const http = createBenchServer()
 wss.attach(http)
 await wss.ready()
 

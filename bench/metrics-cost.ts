@@ -1,13 +1,13 @@
 // Benchmark: what roomcast/metrics adds in-process: the synchronous part of a broadcast to N
 // connections with and without the timer (interleaved blocks), and one scrape of the registry.
 // Usage: node --import tsx bench/metrics-cost.ts [--clients 1000] [--broadcasts 2000] [--blocks 20]
-import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Registry } from 'prom-client'
 import WebSocket from 'ws'
 import { createWebSocket } from '../src/index.ts'
 import { registerMetrics } from '../src/metrics.ts'
 import { arg, median } from './harness.ts'
+import { createBenchServer } from './http-server.ts'
 
 const CLIENTS = Number(arg('clients', '1000'))
 const BROADCASTS = Number(arg('broadcasts', '2000'))
@@ -15,7 +15,7 @@ const BLOCKS = Number(arg('blocks', '20'))
 
 const wss = createWebSocket({ heartbeatInterval: 0, logger: { error() {}, warn() {} } })
 wss.on('/', (conn) => conn.join('room'))
-const http = createServer()
+const http = createBenchServer()
 wss.attach(http)
 await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
 const { port } = http.address() as AddressInfo

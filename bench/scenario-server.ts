@@ -1,10 +1,11 @@
 // Benchmark server for steady/echo/memory/handshake: one variant, one mode (room | echo | idle), IPC-driven.
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Server as SocketIoServer } from 'socket.io'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { createWebSocket, jwt } from '../src/index.ts'
 import { BENCH_SECRET } from './bench-token.ts'
+import { createBenchServer } from './http-server.ts'
 import { limitBroadcast } from './limit-broadcast.ts'
 
 // roomcast-bare: a connection that uses no feature (no room); idle roomcast connections join one.
@@ -17,8 +18,7 @@ type Command =
 
 const variant = process.argv[2] as Variant
 const mode = process.argv[3] as Mode
-// Tight header timeouts, as a production server has them (and as roomcast asks of servers it attaches to).
-const http: Server = createServer({ headersTimeout: 10_000, requestTimeout: 60_000 })
+const http: Server = createBenchServer()
 let open = 0
 let broadcast: (message: object) => void = () => {}
 
