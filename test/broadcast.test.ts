@@ -294,6 +294,25 @@ describe('server query API', () => {
 })
 
 describe('per-connection order', () => {
+  test('a send to one connection reaches the kernel at once; a broadcast waits for the end of the phase', async () => {
+    // An uncongested socket takes a small write synchronously: nothing stays buffered.
+    assert.equal(a.conn.send('reply'), true)
+    assert.equal(a.conn.bufferedAmount, 0)
+    assert.equal(a.conn.json({ reply: 2 }), true)
+    assert.equal(a.conn.bufferedAmount, 0)
+    // A broadcast is held (corked) for this turn, and a send behind it waits with it.
+    assert.equal(h.srv.wss.broadcastToRoom('room', 'room-1'), 3)
+    const held = a.conn.bufferedAmount
+    assert.ok(held > 0, 'the broadcast is coalesced until the I/O phase ends')
+    assert.equal(a.conn.send('after'), true)
+    assert.ok(a.conn.bufferedAmount > held, 'a send behind held bytes keeps its place')
+    await new Promise((resolve) => setImmediate(resolve))
+    await eventually(() => a.conn.bufferedAmount === 0, 'the batch flushed')
+    const got: Array<string | Buffer> = []
+    for (let i = 0; i < 4; i++) got.push(await a.client.next(2000))
+    assert.deepEqual(got, ['reply', '{"reply":2}', 'room-1', 'after'])
+  })
+
   test('50 interleaved conn.send and broadcastToRoom calls in one tick arrive in call order', async () => {
     const expected: string[] = []
     const broadcasts: string[] = []

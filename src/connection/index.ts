@@ -1,7 +1,6 @@
 /** The connection object, its listeners and send statuses. */
 
 export { Connection } from './connection.js'
-export { ConnectionSocket } from './connection-socket.js'
 export type { ConnectionHost, ConnectionRoute, ConnectionSettings } from './host.js'
 export { ListenerRegistry } from './listeners.js'
 export { SendStatus } from './send-status.js'

@@ -1,6 +1,6 @@
 /** The ws servers that complete upgrades: the server's own, then one per route object with ws-level options. */
 import { type Server, WebSocketServer } from 'ws'
-import { ConnectionSocket } from '../connection/index.js'
+import { ConnectionSocket } from '../connection/connection-socket.js'
 import type { WsConfig } from '../routes/index.js'
 import type { Logger } from '../types.js'
 import { debugLog, describeRequest } from './debug-log.js'
