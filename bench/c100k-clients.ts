@@ -1,7 +1,7 @@
 // C100k load: one of several processes, each opening its share of the idle connections from its own
-// loopback source address (each address has ~28k ephemeral ports); counts broadcast deliveries.
-import WebSocket from 'ws'
-import { now } from './connect.ts'
+// loopback source address; counts broadcast deliveries.
+import type WebSocket from 'ws'
+import { now, openMany } from './connect.ts'
 
 type Command =
   | { cmd: 'open'; count: number; inFlight: number }
@@ -11,45 +11,12 @@ const [, , port, localAddress = '127.0.0.1'] = process.argv
 const held = new Set<WebSocket>()
 let received = 0
 let expected = Number.POSITIVE_INFINITY
-let lastAt = 0
 
-function openOne(): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false, localAddress })
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      ws.terminate()
-      reject(new Error('connect timed out after 20000 ms'))
-    }, 20_000)
-    ws.once('open', () => {
-      clearTimeout(timer)
-      resolve(ws)
-    })
-    ws.once('error', (error) => {
-      clearTimeout(timer)
-      reject(error)
-    })
-    ws.on('message', () => {
-      received++
-      if (received < expected) return
-      lastAt = now()
-      process.send?.({ ev: 'done', at: lastAt, received })
-      expected = Number.POSITIVE_INFINITY
-    })
-    ws.on('close', (code) => {
-      if (held.has(ws)) process.send?.({ ev: 'error', message: `a client was closed (${code})` })
-    })
-  })
-}
-
-async function openMany(count: number, inFlight: number): Promise<void> {
-  let started = 0
-  const worker = async () => {
-    while (started < count) {
-      started++
-      held.add(await openOne())
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker))
+const onMessage = () => {
+  received++
+  if (received < expected) return
+  process.send?.({ ev: 'done', at: now(), received })
+  expected = Number.POSITIVE_INFINITY
 }
 
 process.on('message', async (command: Command | { cmd: 'exit' }) => {
@@ -62,7 +29,20 @@ process.on('message', async (command: Command | { cmd: 'exit' }) => {
   }
   const started = now()
   try {
-    await openMany(command.count, command.inFlight)
+    const opened = await openMany(
+      'ws',
+      Number(port),
+      command.count,
+      command.inFlight,
+      onMessage,
+      localAddress,
+    )
+    for (const ws of opened) {
+      held.add(ws)
+      ws.on('close', (code) =>
+        process.send?.({ ev: 'error', message: `a client was closed (${code})` }),
+      )
+    }
     process.send?.({ ev: 'opened', ms: now() - started, total: held.size })
   } catch (error) {
     process.send?.({ ev: 'error', message: `${localAddress}: ${String(error)}` })

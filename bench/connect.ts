@@ -22,6 +22,7 @@ export function connect(
   port: number,
   onMessage: (text: string, ws: WebSocket) => void,
   ms = 10_000,
+  localAddress?: string,
 ) {
   const socketIo = variant === 'socketio'
   const url = socketIo
@@ -29,7 +30,7 @@ export function connect(
     : variant === 'roomcast-jwt'
       ? `ws://127.0.0.1:${port}/?token=${benchToken}`
       : `ws://127.0.0.1:${port}/`
-  const ws = new WebSocket(url, { perMessageDeflate: false })
+  const ws = new WebSocket(url, { perMessageDeflate: false, ...(localAddress && { localAddress }) })
   let settled = false
   return new Promise<WebSocket>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -61,20 +62,24 @@ export function connect(
   })
 }
 
-/** Opens `count` connections with at most `inFlight` handshakes pending at any time. */
+/**
+ * Opens `count` connections with at most `inFlight` handshakes pending at any time, from
+ * `localAddress` when given (each loopback address has its own ~28k ephemeral ports).
+ */
 export async function openMany(
   variant: string,
   port: number,
   count: number,
   inFlight: number,
   onMessage: (text: string, ws: WebSocket) => void = () => {},
+  localAddress?: string,
 ) {
   const sockets: WebSocket[] = []
   let started = 0
   const worker = async () => {
     while (started < count) {
       started++
-      sockets.push(await connect(variant, port, onMessage))
+      sockets.push(await connect(variant, port, onMessage, undefined, localAddress))
     }
   }
   await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker))
