@@ -1,23 +1,21 @@
 /** `conn.on()` and friends: the connection's own listeners, kept apart from its socket. */
 import type { ConnectionEvent, ConnectionEvents } from '../types.js'
-import { ListenerRegistry } from './listeners.js'
+import { EventListeners } from './listeners.js'
 
-/** The listener half of a connection; the connection emits through `listeners`. */
-export abstract class ConnectionListeners {
-  protected readonly listeners = new ListenerRegistry<ConnectionEvents>()
-
+/** The listener half of a connection; the connection emits through `emitEvent`. */
+export abstract class ConnectionListeners extends EventListeners<ConnectionEvents> {
   on<E extends ConnectionEvent>(event: E, listener: ConnectionEvents[E]): this {
-    this.listeners.add(event, listener, false)
+    this.addListener(event, listener, false)
     return this
   }
 
   once<E extends ConnectionEvent>(event: E, listener: ConnectionEvents[E]): this {
-    this.listeners.add(event, listener, true)
+    this.addListener(event, listener, true)
     return this
   }
 
   off<E extends ConnectionEvent>(event: E, listener: ConnectionEvents[E]): this {
-    this.listeners.remove(event, listener)
+    this.removeListener(event, listener)
     return this
   }
 
@@ -30,11 +28,11 @@ export abstract class ConnectionListeners {
   }
 
   listenerCount(event: ConnectionEvent): number {
-    return this.listeners.count(event)
+    return this.countListeners(event)
   }
 
   /** Emits `error` to the connection's listeners; their own failures go to `onFailure`. */
   emitError(error: Error, onFailure: (error: Error) => void): void {
-    this.listeners.emit('error', [error], onFailure)
+    this.emitEvent('error', [error], onFailure)
   }
 }

@@ -1,6 +1,5 @@
 /** The connection object: sending, closing, events and rooms, as handlers see it. */
 import type { IncomingMessage } from 'node:http'
-import type { WebSocket } from 'ws'
 import type { TokenGrant } from '../auth/index.js'
 import { CloseCode, isSendableCloseCode, truncateCloseReason } from '../close-codes.js'
 import { ErrorCode, RoomcastError, toError } from '../errors.js'
@@ -20,7 +19,7 @@ import { errorReply, TokenBucket } from '../message/index.js'
 import { assertKnownKeys, count, keySet } from '../options/index.js'
 import type { DurableLink } from '../recovery/index.js'
 import { assertRoomName } from '../rooms.js'
-import type { LivenessPolicy, SweepTarget } from '../server/index.js'
+import type { LivenessPolicy } from '../server/index.js'
 import type {
   AuthenticatedUser,
   ConnectionEvent,
@@ -29,10 +28,11 @@ import type {
   SendData,
   WSConnection,
 } from '../types.js'
+import { clockNow, toEpoch } from './clock.js'
 import { newConnectionId } from './connection-id.js'
-import { ConnectionListeners } from './connection-listeners.js'
 import type { ConnectionSocket } from './connection-socket.js'
-import type { ConnectionHost, ConnectionRoute, ConnectionSettings } from './host.js'
+import { ConnectionExtras, NOT_ASSIGNED } from './extras.js'
+import type { ConnectionHost, ConnectionRoute } from './host.js'
 import { SendStatus } from './send-status.js'
 import { SocketWriter } from './socket-writer.js'
 import { type HeldEvent, queueOverflow, StartupQueue } from './startup-queue.js'
@@ -40,14 +40,23 @@ import { snapshotRequest, type UpgradeRequest } from './upgrade-request.js'
 
 const JOIN_KEYS = keySet<JoinOptions>({ history: true, authorize: true })
 
-/** What `#assignedUser` holds until the application assigns `conn.user`. */
-const NOT_ASSIGNED = Symbol('not assigned')
-
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
 const OPEN = 1
 
 /** The params of every connection whose route has none: one frozen object, not one each. */
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({})
+
+/** The connection's yes/no state, as bits of one small integer. */
+const ALIVE = 1
+const RECOVERED = 2
+/** Until the route handler settles, messages (and a close) are held. */
+const STARTING = 4
+const RELEASE_WHEN_CLOSED = 8
+const CLOSED_BY_SERVER = 16
+const CLOSED = 32
+/** The bits above the flags count unanswered heartbeat pings. */
+const MISSED_PONGS_SHIFT = 8
+const FLAG_BITS = (1 << MISSED_PONGS_SHIFT) - 1
 
 function delivered(status: SendStatus): boolean {
   return status === SendStatus.Sent || status === SendStatus.Buffered
@@ -58,54 +67,28 @@ function hasKeys(record: Record<string, string>): boolean {
   return false
 }
 
-// Also the writer's owner (drained, overflowed), kept out of the declarations with them.
-export class Connection extends ConnectionListeners implements WSConnection, SweepTarget {
+// Also the sweep's SweepTarget, by members the declarations leave out (so not declared
+// here, where the declarations would break).
+export class Connection extends SocketWriter implements WSConnection {
   readonly id = newConnectionId()
   readonly url: string
   readonly params: Readonly<Record<string, string>>
   /** @internal The route pattern that matched, for per-route metrics; absent when a framework routed it. */
   readonly routePattern: string | undefined
   readonly request: UpgradeRequest
-  readonly protocol: string
   readonly remoteAddress: string | undefined
-  readonly userId: string | undefined
-  isAlive = true
-  /** Whether a roomcast client's session was restored onto this connection. */
-  recovered = false
-  /**
-   * A roomcast client's session, and a catch-up in progress; absent for a
-   * plain client that never caught up, which so pays nothing for either.
-   */
-  durable: DurableLink | undefined
-  /** @internal The token it was opened with, or refreshed to; absent without token authentication. */
-  grant: TokenGrant | undefined
-  readonly openedAt = Date.now()
-  lastPong = this.openedAt
-  /** Time of the last message; kept only when the route has an inactivity limit. */
-  lastActivity = this.openedAt
-  nextPingAt: number
-  missedPongs = 0
+  /** @internal Times on the connection clock (see clock.ts), for the sweep. */
+  readonly openTime = clockNow()
+  /** @internal */
+  pongTime = this.openTime
+  /** @internal Time of the last message; kept only when the route has an inactivity limit. */
+  activityTime = this.openTime
+  /** @internal */
+  nextPingTime: number
 
-  readonly #socket: WebSocket
-  /** Frames out to the socket, with flow control. */
-  readonly #writer: SocketWriter
-  readonly #host: ConnectionHost
+  #flags = ALIVE | STARTING
   /** Idle connections are most connections: what few of them use is made on first use. */
-  readonly #search: string
-  #query: URLSearchParams | undefined
-  #metadata: Record<string, unknown> | undefined
-  readonly #settings: ConnectionSettings
-  readonly #bucket: TokenBucket | undefined
-  #abort: AbortController | undefined
-  /** Until the route handler settles, messages (and a close) are held; made on the first one. */
-  #starting = true
-  #startup: StartupQueue<HeldEvent> | undefined
-  #releaseWhenClosed = false
-  /** Rooms at the moment of closing, so close listeners can still address them. */
-  #roomsAtClose: string[] | undefined
-  #closedByServer = false
-  #closeSent: { code: number; reason: string } | undefined
-  #assignedUser: unknown = NOT_ASSIGNED
+  #extras: ConnectionExtras | undefined
 
   /** @internal Built by the server only; kept out of the declarations so they never name `ws`. */
   constructor(
@@ -114,24 +97,20 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
     request: IncomingMessage,
     route: ConnectionRoute,
   ) {
-    super()
-    this.#host = host
-    this.#settings = route.settings
-    this.#socket = socket
-    this.#writer = new SocketWriter(socket, host, route.settings, this)
+    super(socket, host, route.settings)
     this.request = snapshotRequest(request)
     this.url = route.url
     this.params = hasKeys(route.params) ? route.params : NO_PARAMS
     this.routePattern = route.pattern
-    this.#search = route.search
-    this.protocol = socket.protocol
+    if (route.search !== '') this.#more().search = route.search
     this.remoteAddress = request.socket.remoteAddress
-    this.userId = route.identity?.userId
+    const userId = route.identity?.userId
+    if (userId !== undefined) this.#more().userId = userId
     const seeded = route.identity?.metadata
-    if (seeded !== undefined) this.#metadata = { ...seeded }
-    this.nextPingAt = this.openedAt + route.settings.liveness.pingInterval
+    if (seeded !== undefined) this.#more().metadata = { ...seeded }
+    this.nextPingTime = this.openTime + route.settings.liveness.pingInterval
     const limit = route.settings.rateLimit
-    this.#bucket = limit && new TokenBucket(limit.messages, limit.interval)
+    if (limit !== undefined) this.#more().bucket = new TokenBucket(limit.messages, limit.interval)
     socket.owner = this
   }
 
@@ -147,13 +126,13 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
         this.#emit('ping', [args[0] as Buffer])
         break
       case 'pong':
-        this.isAlive = true
-        this.lastPong = Date.now()
+        this.#flags |= ALIVE
+        this.pongTime = clockNow()
         this.#emit('pong', [args[0] as Buffer])
         break
       // ws closes the socket itself after protocol errors (1002, 1007, 1009); we only report them.
       case 'error':
-        this.#host.reportError(this, args[0] as Error)
+        this.host.reportError(this, args[0] as Error)
         break
       case 'close':
         this.#onClose(args[0] as number, String(args[1]))
@@ -161,37 +140,108 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
     }
   }
 
+  #more(): ConnectionExtras {
+    this.#extras ??= new ConnectionExtras()
+    return this.#extras
+  }
+
+  #is(flag: number): boolean {
+    return (this.#flags & flag) !== 0
+  }
+
+  #set(flag: number, on: boolean): void {
+    this.#flags = on ? this.#flags | flag : this.#flags & ~flag
+  }
+
+  get userId(): string | undefined {
+    return this.#extras?.userId
+  }
+
+  /**
+   * A roomcast client's session, and a catch-up in progress; absent for a
+   * plain client that never caught up.
+   */
+  get durable(): DurableLink | undefined {
+    return this.#extras?.durable
+  }
+
+  set durable(value: DurableLink | undefined) {
+    this.#more().durable = value
+  }
+
+  /** @internal Heartbeat pings unanswered in a row, for the sweep. */
+  get missedPongs(): number {
+    return this.#flags >>> MISSED_PONGS_SHIFT
+  }
+
+  set missedPongs(count: number) {
+    this.#flags = (this.#flags & FLAG_BITS) | (count << MISSED_PONGS_SHIFT)
+  }
+
+  get protocol(): string {
+    return this.socket.protocol
+  }
+
+  get isAlive(): boolean {
+    return this.#is(ALIVE)
+  }
+
+  /** Whether a roomcast client's session was restored onto this connection. */
+  get recovered(): boolean {
+    return this.#is(RECOVERED)
+  }
+
+  set recovered(value: boolean) {
+    this.#set(RECOVERED, value)
+  }
+
+  get openedAt(): number {
+    return toEpoch(this.openTime)
+  }
+
+  get lastPong(): number {
+    return toEpoch(this.pongTime)
+  }
+
+  /** @internal The token it was opened with, or refreshed to; absent without token authentication. */
+  get grant(): TokenGrant | undefined {
+    return this.#extras?.grant
+  }
+
+  set grant(value: TokenGrant | undefined) {
+    this.#more().grant = value
+  }
+
   get query(): URLSearchParams {
-    this.#query ??= new URLSearchParams(this.#search)
-    return this.#query
+    const extras = this.#more()
+    extras.query ??= new URLSearchParams(extras.search)
+    return extras.query
   }
 
   get metadata(): Record<string, unknown> {
-    this.#metadata ??= {}
-    return this.#metadata
+    const extras = this.#more()
+    extras.metadata ??= {}
+    return extras.metadata
   }
 
   set metadata(value: Record<string, unknown>) {
-    this.#metadata = value
+    this.#more().metadata = value
   }
 
   get user(): AuthenticatedUser | undefined {
-    if (this.#assignedUser !== NOT_ASSIGNED) return this.#assignedUser as AuthenticatedUser
+    const assigned = this.#extras?.assignedUser ?? NOT_ASSIGNED
+    if (assigned !== NOT_ASSIGNED) return assigned as AuthenticatedUser
     const token = this.grant?.token
     return token && { userId: token.userId, payload: token.payload }
   }
 
   /** Seed 001's middleware assigns `socket.user`: what it assigns is the connection's from then on. */
   set user(value: AuthenticatedUser | undefined) {
-    this.#assignedUser = value
+    this.#more().assignedUser = value
   }
 
   get isOpen(): boolean {
-    return this.#socket.readyState === OPEN
-  }
-
-  get bufferedAmount(): number {
-    return this.#writer.bufferedAmount
+    return this.socket.readyState === OPEN
   }
 
   // Sends to this connection alone (replies, mostly) are written at once; broadcasts coalesce.
@@ -218,7 +268,7 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
 
   /** Seed 000's strict `send()`, or seed 002's on route objects (values other than bytes as JSON). */
   #toSendPayload(data: SendData): Payload {
-    return this.#settings.sendsValuesAsJson ? toAnyPayload(data) : toPayload(data)
+    return this.settings.sendsValuesAsJson ? toAnyPayload(data) : toPayload(data)
   }
 
   tryJson(value: unknown): SendStatus {
@@ -227,33 +277,32 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
 
   /** Writes an encoded payload and says what became of it. */
   writePayload(payload: Payload, volatile: boolean, coalesce = true): SendStatus {
-    if (this.#socket.readyState !== OPEN) return SendStatus.Closed
+    if (this.socket.readyState !== OPEN) return SendStatus.Closed
     const durable = this.durable
-    if (durable === undefined) return this.#writer.write(payload, volatile, coalesce)
+    if (durable === undefined) return this.writeFrame(payload, volatile, coalesce)
     // Live messages of a room being caught up wait behind its history.
     if (durable.catchUp?.hold(payload)) return SendStatus.Buffered
-    return this.#writer.write(durable.client ? payload.forClient : payload, volatile, coalesce)
+    return this.writeFrame(durable.client ? payload.forClient : payload, volatile, coalesce)
   }
 
   /** Writes past a catch-up's hold: what it replays and releases. */
   writeCaughtUp(payload: Payload): void {
-    if (this.#socket.readyState !== OPEN) return
-    this.#writer.write(this.durable?.client ? payload.forClient : payload, false)
+    if (this.socket.readyState !== OPEN) return
+    this.writeFrame(this.durable?.client ? payload.forClient : payload, false)
   }
 
   /** A control frame for a roomcast client (docs/protocol.md). */
   sendControl(header: ControlHeader): void {
-    if (this.#socket.readyState !== OPEN || this.durable?.client !== true) return
-    this.#writer.write(new Payload(controlFrame(header), false), false)
+    if (this.socket.readyState !== OPEN || this.durable?.client !== true) return
+    this.writeFrame(new Payload(controlFrame(header), false), false)
   }
 
-  /** @internal The writer's: unsent data drained. */
-  drained(): void {
+  protected drained(): void {
     this.#emit('drain', [])
   }
 
-  /** @internal The writer's: past `maxBackpressure` with policy `'close'`. */
-  overflowed(): void {
+  /** Past `maxBackpressure` with policy `'close'`. */
+  protected overflowed(): void {
     // The close frame queues behind the backlog; close() cuts off a client that never reads it.
     this.close(CloseCode.TryAgainLater, 'Backpressure limit exceeded')
   }
@@ -265,15 +314,15 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
         `Close code ${code} cannot be sent; use 1000–1003, 1007–1014 or 3000–4999`,
       )
     }
-    if (this.#socket.readyState > OPEN) return
-    this.#closedByServer = true
+    if (this.socket.readyState > OPEN) return
+    this.#flags |= CLOSED_BY_SERVER
     const sent = { code, reason: truncateCloseReason(String(reason)) }
-    this.#closeSent = sent
-    this.#socket.close(sent.code, sent.reason)
+    this.#more().closeSent = sent
+    this.socket.close(sent.code, sent.reason)
     // A client that never answers the close is cut off after closeTimeout, not ws's own 30 s.
     setTimeout(() => {
-      if (this.#roomsAtClose === undefined) this.terminate()
-    }, this.#host.closeTimeout).unref()
+      if (!this.#is(CLOSED)) this.terminate()
+    }, this.host.closeTimeout).unref()
   }
 
   /**
@@ -281,28 +330,29 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
    * and reason are the peer's echo, which need not repeat the reason.
    */
   get closeSent(): { readonly code: number; readonly reason: string } | undefined {
-    return this.#closeSent
+    return this.#extras?.closeSent
   }
 
   terminate(): void {
-    this.#closedByServer = true
-    this.#socket.terminate()
+    this.#flags |= CLOSED_BY_SERVER
+    this.socket.terminate()
   }
 
   pong(data?: SendData): void {
-    if (this.#socket.readyState !== OPEN) return
-    this.#socket.pong(data === undefined ? undefined : toPayload(data).data)
+    if (this.socket.readyState !== OPEN) return
+    this.socket.pong(data === undefined ? undefined : toPayload(data).data)
   }
 
   get liveness(): LivenessPolicy {
-    return this.#settings.liveness
+    return this.settings.liveness
   }
 
   get signal(): AbortSignal {
     // Created on first use: most connections never ask, and each controller costs memory.
-    this.#abort ??= new AbortController()
-    if (this.#roomsAtClose !== undefined && !this.#abort.signal.aborted) this.#abort.abort()
-    return this.#abort.signal
+    const extras = this.#more()
+    extras.abort ??= new AbortController()
+    if (this.#is(CLOSED) && !extras.abort.signal.aborted) extras.abort.abort()
+    return extras.abort.signal
   }
 
   /**
@@ -311,14 +361,14 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
    * messages sent before the close, then the close itself.
    */
   get closedByServer(): boolean {
-    return this.#closedByServer
+    return this.#is(CLOSED_BY_SERVER)
   }
 
   /** Heartbeat ping; `isAlive` stays false until the pong arrives. */
   ping(): void {
-    if (this.#socket.readyState !== OPEN) return
-    this.isAlive = false
-    this.#socket.ping()
+    if (this.socket.readyState !== OPEN) return
+    this.#flags &= ~ALIVE
+    this.socket.ping()
   }
 
   /** Joining after the connection closed does nothing: its rooms are already gone. */
@@ -332,16 +382,16 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
       history = count('join.history', options.history, {}, 0)
       if (options.authorize === true) return this.#authorizedJoin(room, history)
     }
-    if (this.#roomsAtClose === undefined) this.#host.join(this, room, history)
+    if (!this.#is(CLOSED)) this.host.join(this, room, history)
   }
 
   mayJoin(room: string): boolean | Promise<boolean> {
     const refused = (error: unknown) => {
-      this.#host.reportError(this, toError(error))
+      this.host.reportError(this, toError(error))
       return false
     }
     try {
-      const allowed = this.#host.mayJoin(this, room)
+      const allowed = this.host.mayJoin(this, room)
       return isThenable(allowed)
         ? Promise.resolve(allowed).then((granted) => granted === true, refused)
         : allowed === true
@@ -351,14 +401,14 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   }
 
   async #authorizedJoin(room: string, history: number | undefined): Promise<boolean> {
-    if (!(await this.mayJoin(room)) || this.#roomsAtClose !== undefined) return false
-    this.#host.join(this, room, history)
+    if (!(await this.mayJoin(room)) || this.#is(CLOSED)) return false
+    this.host.join(this, room, history)
     return true
   }
 
   leave(room: string): void {
     assertRoomName(room)
-    this.#host.leave(this, room)
+    this.host.leave(this, room)
   }
 
   joinRoom(room: string): void {
@@ -370,37 +420,37 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
   }
 
   leaveAll(): void {
-    this.#host.leaveAll(this)
+    this.host.leaveAll(this)
   }
 
   /** The rooms joined; once closed, the rooms it was in when it closed. */
   getRooms(): string[] {
-    return [...(this.#roomsAtClose ?? this.#host.roomsOf(this))]
+    return [...(this.#extras?.roomsAtClose ?? this.host.roomsOf(this))]
   }
 
   broadcast(room: string, data: SendData): number
   broadcast(data: unknown, options?: ConnectionBroadcastOptions): number
   broadcast(...args: unknown[]): number {
     const { target, payload } = connectionBroadcast(this, args)
-    return this.#host.fanOut(target, payload)
+    return this.host.fanOut(target, payload)
   }
 
   broadcastJson(room: string, value: unknown): number {
     assertRoomName(room)
-    return this.#host.fanOut({ rooms: [room], except: [this.id] }, toJsonPayload(value))
+    return this.host.fanOut({ rooms: [room], except: [this.id] }, toJsonPayload(value))
   }
 
   broadcastAllRooms(data: unknown, includeSelf: boolean): number {
     const broadcast = allRoomsBroadcast(this, this.getRooms(), data, includeSelf)
-    return broadcast === undefined ? 0 : this.#host.fanOut(broadcast.target, broadcast.payload)
+    return broadcast === undefined ? 0 : this.host.fanOut(broadcast.target, broadcast.payload)
   }
 
   /** Delivers the messages held while the handler was starting, in order; then live. */
   release(): void {
-    this.#starting = false
-    const startup = this.#startup
+    this.#flags &= ~STARTING
+    const startup = this.#extras?.startup
     if (startup === undefined) return
-    this.#startup = undefined
+    this.#more().startup = undefined
     for (const held of startup.release()) {
       if (held.event === 'message') this.#emit('message', held.args)
       else this.#emit('close', held.args)
@@ -413,18 +463,19 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
    * the close to whatever listeners exist once the connection has closed.
    */
   releaseWhenClosed(): void {
-    if (this.#roomsAtClose !== undefined) this.release()
-    else this.#releaseWhenClosed = true
+    if (this.#is(CLOSED)) this.release()
+    else this.#flags |= RELEASE_WHEN_CLOSED
   }
 
   #onMessage(data: Buffer, isBinary: boolean): void {
-    const stats = this.#host.stats
+    const stats = this.host.stats
     stats.messagesIn++
     stats.bytesIn += data.length
-    if (this.#settings.liveness.inactivityTimeout > 0 || this.#bucket !== undefined) {
-      const now = Date.now()
-      this.lastActivity = now
-      if (this.#bucket !== undefined && !this.#bucket.take(now)) {
+    const bucket = this.#extras?.bucket
+    if (this.settings.liveness.inactivityTimeout > 0 || bucket !== undefined) {
+      const now = clockNow()
+      this.activityTime = now
+      if (bucket !== undefined && !bucket.take(now)) {
         this.#rateLimited(now)
         return
       }
@@ -433,50 +484,58 @@ export class Connection extends ConnectionListeners implements WSConnection, Swe
     // Token refreshes are the server's business, whatever the route does with messages.
     if (
       !isBinary &&
-      this.#settings.auth !== undefined &&
-      this.#host.refresh(this, message as string)
+      this.settings.auth !== undefined &&
+      this.host.refresh(this, message as string)
     ) {
       return
     }
-    if (!this.#starting) {
+    if (!this.#is(STARTING)) {
       this.#emit('message', [message, isBinary])
       return
     }
-    this.#startup ??= new StartupQueue(this.#host.maxQueuedBytes)
-    if (this.#startup.hold({ event: 'message', args: [message, isBinary] }, data.length)) return
+    if (this.#startupQueue().hold({ event: 'message', args: [message, isBinary] }, data.length)) {
+      return
+    }
     if (!this.isOpen) return
-    this.#host.reportError(this, queueOverflow(this.id, this.#host.maxQueuedBytes))
+    this.host.reportError(this, queueOverflow(this.id, this.host.maxQueuedBytes))
     this.close(CloseCode.PolicyViolation, 'Message queue full')
   }
 
   /** Over the rate limit: skip the message and tell the client once per interval, or close. */
   #rateLimited(now: number): void {
-    const limit = this.#settings.rateLimit
-    if (limit === undefined || this.#bucket === undefined) return
-    this.#host.stats.messagesRateLimited++
+    const limit = this.settings.rateLimit
+    const bucket = this.#extras?.bucket
+    if (limit === undefined || bucket === undefined) return
+    this.host.stats.messagesRateLimited++
     if (limit.onExceeded === 'close') {
       this.close(CloseCode.PolicyViolation, 'Rate limit exceeded')
       return
     }
-    if (!this.#bucket.shouldNotify(now)) return
+    if (!bucket.shouldNotify(now)) return
     const message = `Rate limit exceeded: at most ${limit.messages} messages per ${limit.interval} ms`
     this.json(errorReply(ErrorCode.RateLimited, message))
   }
 
+  #startupQueue(): StartupQueue<HeldEvent> {
+    const extras = this.#more()
+    extras.startup ??= new StartupQueue(this.host.maxQueuedBytes)
+    return extras.startup
+  }
+
   #onClose(code: number, reason: string): void {
-    this.#roomsAtClose = [...this.#host.roomsOf(this)]
-    this.#abort?.abort()
-    this.#host.connectionClosed(this, code, reason)
-    if (!this.#starting) {
+    this.#more().roomsAtClose = [...this.host.roomsOf(this)]
+    this.#flags |= CLOSED
+    this.#extras?.abort?.abort()
+    this.host.connectionClosed(this, code, reason)
+    if (!this.#is(STARTING)) {
       this.#emit('close', [code, reason])
       return
     }
-    this.#startup ??= new StartupQueue(this.#host.maxQueuedBytes)
-    this.#startup.hold({ event: 'close', args: [code, reason] })
-    if (this.#releaseWhenClosed) this.release()
+    this.#startupQueue().hold({ event: 'close', args: [code, reason] })
+    if (this.#is(RELEASE_WHEN_CLOSED)) this.release()
   }
 
   #emit<E extends ConnectionEvent>(event: E, args: Parameters<ConnectionEvents[E]>): void {
-    this.listeners.emit(event, args, (error) => this.#host.reportError(this, error))
+    this.emitEvent(event, args, (error) => this.host.reportError(this, error))
   }
 }

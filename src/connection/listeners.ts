@@ -4,64 +4,102 @@ import { invokeHook } from '../hooks.js'
 type AnyListener = (...args: never[]) => unknown
 type ListenerMap<Events> = { [E in keyof Events]: AnyListener }
 
-interface Entry<Event> {
-  readonly event: Event
-  readonly listener: AnyListener
-  readonly once: boolean
+/** A `once` registration: an object of its own, so that its call removes it and no other. */
+interface OnceListener {
+  readonly once: AnyListener
 }
+type Registration = AnyListener | OnceListener
+
+const listenerOf = (registration: Registration): AnyListener =>
+  typeof registration === 'function' ? registration : registration.once
 
 /**
+ * Listeners of every event in one flat list, `[event, registration, …]`,
+ * made on the first registration: a connection has a handful of listeners,
+ * and a map of lists (or an object per registration) per connection costs
+ * more memory than a scan of them costs time.
+ *
  * The list is replaced, never mutated, so a listener that adds or removes
  * listeners while an event is being emitted does not disturb it. Semantics
  * follow Node's EventEmitter: `off` removes the most recently added
  * registration, and a `once` registration removes only itself.
- *
- * One flat list for every event, made on the first registration: a
- * connection has a handful of listeners, and a map of lists per connection
- * cost more memory than a scan of them costs time.
  */
-export class ListenerRegistry<Events extends ListenerMap<Events>> {
-  #entries: readonly Entry<keyof Events>[] | undefined
+export abstract class EventListeners<Events extends ListenerMap<Events>> {
+  #list: readonly (keyof Events | Registration)[] | undefined
 
-  add<E extends keyof Events>(event: E, listener: Events[E], once: boolean): void {
+  protected addListener<E extends keyof Events>(event: E, listener: Events[E], once: boolean) {
     if (typeof listener !== 'function') {
       throw new TypeError(`The "${String(event)}" listener must be a function`)
     }
-    const entry: Entry<keyof Events> = { event, listener, once }
-    this.#entries = this.#entries === undefined ? [entry] : [...this.#entries, entry]
+    const registration: Registration = once ? { once: listener } : listener
+    this.#list =
+      this.#list === undefined ? [event, registration] : [...this.#list, event, registration]
   }
 
-  remove<E extends keyof Events>(event: E, listener: Events[E]): void {
-    const entry = this.#entries?.findLast(
-      (e) => e.event === event && e.listener === (listener as AnyListener),
-    )
-    if (entry !== undefined) this.#removeEntry(entry)
+  protected removeListener<E extends keyof Events>(event: E, listener: Events[E]): void {
+    const list = this.#list ?? []
+    for (let i = list.length - 2; i >= 0; i -= 2) {
+      if (list[i] === event && listenerOf(list[i + 1] as Registration) === listener) {
+        this.#removeAt(i)
+        return
+      }
+    }
   }
 
-  count(event: keyof Events): number {
+  protected countListeners(event: keyof Events): number {
+    const list = this.#list ?? []
     let count = 0
-    for (const entry of this.#entries ?? []) if (entry.event === event) count++
+    for (let i = 0; i < list.length; i += 2) if (list[i] === event) count++
     return count
   }
 
   /** Calls every listener of `event`; a throw or rejection goes to `onFailure`. */
+  protected emitEvent<E extends keyof Events>(
+    event: E,
+    args: Parameters<Events[E]>,
+    onFailure: (error: Error) => void,
+  ): void {
+    const list = this.#list
+    if (list === undefined) return
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] !== event) continue
+      const registration = list[i + 1] as Registration
+      if (typeof registration !== 'function') {
+        const at = this.#list?.indexOf(registration) ?? -1
+        if (at > 0) this.#removeAt(at - 1)
+      }
+      // Listeners of `event` were stored from `Events[E]`, so `args` fits them.
+      invokeHook(listenerOf(registration) as (...args: unknown[]) => unknown, args, onFailure)
+    }
+  }
+
+  /** Removes the registration whose event is at `start`. */
+  #removeAt(start: number): void {
+    const list = this.#list ?? []
+    const rest = [...list.slice(0, start), ...list.slice(start + 2)]
+    this.#list = rest.length === 0 ? undefined : rest
+  }
+}
+
+/** The same lists as an object of their own, for an owner that is not itself an emitter. */
+export class ListenerRegistry<Events extends ListenerMap<Events>> extends EventListeners<Events> {
+  add<E extends keyof Events>(event: E, listener: Events[E], once: boolean): void {
+    this.addListener(event, listener, once)
+  }
+
+  remove<E extends keyof Events>(event: E, listener: Events[E]): void {
+    this.removeListener(event, listener)
+  }
+
+  count(event: keyof Events): number {
+    return this.countListeners(event)
+  }
+
   emit<E extends keyof Events>(
     event: E,
     args: Parameters<Events[E]>,
     onFailure: (error: Error) => void,
   ): void {
-    const entries = this.#entries
-    if (entries === undefined) return
-    for (const entry of entries) {
-      if (entry.event !== event) continue
-      if (entry.once) this.#removeEntry(entry)
-      // Listeners of `event` were stored from `Events[E]`, so `args` fits them.
-      invokeHook(entry.listener as (...args: unknown[]) => unknown, args, onFailure)
-    }
-  }
-
-  #removeEntry(entry: Entry<keyof Events>): void {
-    const rest = (this.#entries ?? []).filter((e) => e !== entry)
-    this.#entries = rest.length === 0 ? undefined : rest
+    this.emitEvent(event, args, onFailure)
   }
 }

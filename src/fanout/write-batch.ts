@@ -6,7 +6,7 @@ const MAX_HELD_BYTES = 64 * 1024
 
 /** A socket with the bytes written to it since it was last flushed; `-1` while not corked. */
 export interface BatchedSocket {
-  readonly socket: Socket
+  readonly tcpSocket: Socket
   corkedBytes: number
 }
 
@@ -22,7 +22,7 @@ export class WriteBatch {
 
   /** Writes `chunk`, corking the socket until the end of the current I/O phase. */
   write(target: BatchedSocket, chunk: Buffer): void {
-    const socket = target.socket
+    const socket = target.tcpSocket
     if (target.corkedBytes < 0) {
       socket.cork()
       target.corkedBytes = 0
@@ -41,7 +41,7 @@ export class WriteBatch {
     this.#corked = []
     for (const target of corked) {
       target.corkedBytes = -1
-      target.socket.uncork()
+      target.tcpSocket.uncork()
     }
   }
 }

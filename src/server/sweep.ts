@@ -4,6 +4,7 @@
  * Never a timer per connection.
  */
 import { CloseCode } from '../close-codes.js'
+import { fromEpoch } from '../connection/clock.js'
 
 /** How one route's connections are kept alive and bounded; shared by all of them. */
 export interface LivenessPolicy {
@@ -19,14 +20,14 @@ export interface LivenessPolicy {
   readonly maxLifetime: number
 }
 
-/** What the sweep needs of a connection. */
+/** What the sweep needs of a connection; its times are on the connection clock (connection/clock.ts). */
 export interface SweepTarget {
   readonly liveness: LivenessPolicy
   readonly isAlive: boolean
-  readonly lastPong: number
-  readonly lastActivity: number
-  readonly openedAt: number
-  nextPingAt: number
+  readonly pongTime: number
+  readonly activityTime: number
+  readonly openTime: number
+  nextPingTime: number
   missedPongs: number
   ping(): void
   terminate(): void
@@ -63,26 +64,26 @@ export const LifetimeClose = { code: CloseCode.Normal, reason: 'Maximum lifetime
 
 function sweepOne(target: SweepTarget, now: number, period: number, onTime: boolean): void {
   const policy = target.liveness
-  if (policy.maxLifetime > 0 && now - target.openedAt >= policy.maxLifetime) {
+  if (policy.maxLifetime > 0 && now - target.openTime >= policy.maxLifetime) {
     target.close(LifetimeClose.code, LifetimeClose.reason)
     return
   }
   // A late sweep means messages and pongs may sit unread in the kernel: judge nobody silent.
   if (!onTime) {
-    if (policy.pingInterval > 0 && now + period / 2 >= target.nextPingAt) {
-      target.nextPingAt = now + policy.pingInterval
+    if (policy.pingInterval > 0 && now + period / 2 >= target.nextPingTime) {
+      target.nextPingTime = now + policy.pingInterval
       target.ping()
     }
     return
   }
-  if (policy.inactivityTimeout > 0 && now - target.lastActivity > policy.inactivityTimeout) {
+  if (policy.inactivityTimeout > 0 && now - target.activityTime > policy.inactivityTimeout) {
     target.close(InactivityClose.code, InactivityClose.reason)
     return
   }
-  if (policy.pingInterval === 0 || now + period / 2 < target.nextPingAt) return
-  target.nextPingAt = now + policy.pingInterval
+  if (policy.pingInterval === 0 || now + period / 2 < target.nextPingTime) return
+  target.nextPingTime = now + policy.pingInterval
   if (policy.clientTimeout > 0) {
-    if (now - target.lastPong > policy.clientTimeout) target.terminate()
+    if (now - target.pongTime > policy.clientTimeout) target.terminate()
     else target.ping()
     return
   }
@@ -112,7 +113,8 @@ export function createSweep(targets: () => Iterable<SweepTarget>): Sweep {
     // A sweep more than a period late means our own event loop was blocked.
     const onTime = elapsed <= 2 * period
     lastSweep = now
-    for (const target of targets()) sweepOne(target, now, period, onTime)
+    const time = fromEpoch(now)
+    for (const target of targets()) sweepOne(target, time, period, onTime)
   }
   const arm = (): void => {
     lastSweep = Date.now()
