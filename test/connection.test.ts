@@ -59,6 +59,18 @@ describe('connection identity and state', () => {
     assert.equal(new Set(pairs.map(({ conn }) => conn.id)).size, 3)
   })
 
+  test('remoteAddress is still readable once the socket is gone (close listeners log it)', async () => {
+    const srv = await serve()
+    const { client, conn } = await open(srv)
+    const closed = nextCall<[string | undefined, number]>('close listener')
+    conn.on('close', (code) => closed.fn(conn.remoteAddress, code))
+    client.ws.terminate()
+    const [address, code] = await closed.called
+    assert.equal(code, 1006)
+    assert.equal(address, '127.0.0.1')
+    assert.equal(conn.remoteAddress, '127.0.0.1')
+  })
+
   test('isOpen is true while open, false from close() on and after the close completes', async () => {
     const srv = await serve()
     const { client, conn } = await open(srv)

@@ -26,8 +26,6 @@ export class MemoryAdapter implements Adapter {
   protected readonly users = new Map<string, Set<string>>()
   /** Connection id → userId, for connections that have one. */
   readonly #userOfConnection = new Map<string, string>()
-  /** Every local connection id: a target's `ids` may name connections of other nodes. */
-  readonly #connections = new Set<string>()
   #store: MemoryStore | undefined
 
   protected get host(): AdapterHost {
@@ -40,7 +38,6 @@ export class MemoryAdapter implements Adapter {
   }
 
   addConnection(id: string, userId: string | undefined): void {
-    this.#connections.add(id)
     if (userId === undefined) return
     this.#userOfConnection.set(id, userId)
     const ids = this.users.get(userId)
@@ -52,7 +49,6 @@ export class MemoryAdapter implements Adapter {
 
   removeConnection(id: string, userId: string | undefined): void {
     for (const room of [...(this.rooms.roomsOf(id) ?? [])]) this.leave(id, room)
-    this.#connections.delete(id)
     if (userId === undefined) return
     this.#userOfConnection.delete(id)
     const ids = this.users.get(userId)
@@ -185,7 +181,8 @@ export class MemoryAdapter implements Adapter {
     const ids = new Set<string>()
     // Only ids held here: another node answers for its own, so none is counted twice.
     const add = (id: string) => {
-      if (this.#connections.has(id) && (skip === undefined || !skip(id))) ids.add(id)
+      // A target's `ids` may name connections of other nodes.
+      if (this.host.hasConnection(id) && (skip === undefined || !skip(id))) ids.add(id)
     }
     if (groups === undefined) for (const id of this.host.connectionIds()) add(id)
     else for (const members of groups) if (members) for (const id of members) add(id)
@@ -282,7 +279,7 @@ export class MemoryAdapter implements Adapter {
 
   /** Whether this node holds the connection. */
   protected isLocal(id: string): boolean {
-    return this.#connections.has(id)
+    return this.host.hasConnection(id)
   }
 
   protected userOf(id: string): string | undefined {

@@ -127,6 +127,8 @@ export interface AdapterHost {
   ): number
   /** Every local connection id. */
   connectionIds(): Iterable<string>
+  /** Whether `id` is a local connection. */
+  hasConnection(id: string): boolean
   describe(id: string): ConnectionInfo | undefined
   /** Joins or leaves through the connection, so limits and events apply. */
   join(id: string, room: string): void

@@ -1,5 +1,5 @@
 /** The connection object: sending, closing, events and rooms, as handlers see it. */
-import type { IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { TokenGrant } from '../auth/index.js'
 import { CloseCode, isSendableCloseCode, truncateCloseReason } from '../close-codes.js'
 import { ErrorCode, RoomcastError, toError } from '../errors.js'
@@ -36,7 +36,12 @@ import type { ConnectionHost, ConnectionRoute } from './host.js'
 import { SendStatus } from './send-status.js'
 import { SocketWriter } from './socket-writer.js'
 import { type HeldEvent, queueOverflow, StartupQueue } from './startup-queue.js'
-import { snapshotRequest, type UpgradeRequest } from './upgrade-request.js'
+import {
+  isPlainUpgrade,
+  shareHeaderValues,
+  type UpgradeRequest,
+  upgradeRequest,
+} from './upgrade-request.js'
 
 const JOIN_KEYS = keySet<JoinOptions>({ history: true, authorize: true })
 
@@ -68,15 +73,14 @@ function hasKeys(record: Record<string, string>): boolean {
 }
 
 // Also the sweep's SweepTarget, by members the declarations leave out (so not declared
-// here, where the declarations would break).
+// here, where the declarations would break). Methods are `private`, not `#private`: a
+// class with #private methods gives every instance a brand slot, 8 bytes per class.
 export class Connection extends SocketWriter implements WSConnection {
   readonly id = newConnectionId()
   readonly url: string
   readonly params: Readonly<Record<string, string>>
   /** @internal The route pattern that matched, for per-route metrics; absent when a framework routed it. */
   readonly routePattern: string | undefined
-  readonly request: UpgradeRequest
-  readonly remoteAddress: string | undefined
   /** @internal Times on the connection clock (see clock.ts), for the sweep. */
   readonly openTime = clockNow()
   /** @internal */
@@ -86,6 +90,11 @@ export class Connection extends SocketWriter implements WSConnection {
   /** @internal */
   nextPingTime: number
 
+  /** What `conn.request` is made of, on first read: most connections never read it. */
+  readonly #headers: IncomingHttpHeaders
+  /** The request target, path and query string. */
+  readonly #target: string
+  #request: UpgradeRequest | undefined
   #flags = ALIVE | STARTING
   /** Idle connections are most connections: what few of them use is made on first use. */
   #extras: ConnectionExtras | undefined
@@ -98,19 +107,26 @@ export class Connection extends SocketWriter implements WSConnection {
     route: ConnectionRoute,
   ) {
     super(socket, host, route.settings)
-    this.request = snapshotRequest(request)
+    this.#headers = shareHeaderValues(request.headers)
+    this.#target = request.url ?? '/'
+    // An upgrade is a GET over HTTP/1.1 (RFC 6455 §4.1); anything else is kept as it came.
+    if (!isPlainUpgrade(request)) {
+      this.#request = upgradeRequest(this.#target, this.#headers, this.tcpSocket, request)
+    }
     this.url = route.url
     this.params = hasKeys(route.params) ? route.params : NO_PARAMS
     this.routePattern = route.pattern
-    if (route.search !== '') this.#more().search = route.search
-    this.remoteAddress = request.socket.remoteAddress
+    if (route.search !== '') this.ensureExtras().search = route.search
+    // Read now: Node keeps the peer address once read, and has none to read once closed.
+    void this.tcpSocket.remoteAddress
     const userId = route.identity?.userId
-    if (userId !== undefined) this.#more().userId = userId
+    if (userId !== undefined) this.ensureExtras().userId = userId
     const seeded = route.identity?.metadata
-    if (seeded !== undefined) this.#more().metadata = { ...seeded }
+    if (seeded !== undefined) this.ensureExtras().metadata = { ...seeded }
     this.nextPingTime = this.openTime + route.settings.liveness.pingInterval
     const limit = route.settings.rateLimit
-    if (limit !== undefined) this.#more().bucket = new TokenBucket(limit.messages, limit.interval)
+    if (limit !== undefined)
+      this.ensureExtras().bucket = new TokenBucket(limit.messages, limit.interval)
     socket.owner = this
   }
 
@@ -118,38 +134,38 @@ export class Connection extends SocketWriter implements WSConnection {
   socketEvent(event: string | symbol, args: unknown[]): void {
     switch (event) {
       case 'message':
-        this.#onMessage(args[0] as Buffer, args[1] as boolean)
+        this.handleMessage(args[0] as Buffer, args[1] as boolean)
         break
       // Control frames are not held for the handler: a stale ping is worth nothing, and
       // holding them would let a client grow memory outside maxQueuedBytes.
       case 'ping':
-        this.#emit('ping', [args[0] as Buffer])
+        this.dispatch('ping', [args[0] as Buffer])
         break
       case 'pong':
         this.#flags |= ALIVE
         this.pongTime = clockNow()
-        this.#emit('pong', [args[0] as Buffer])
+        this.dispatch('pong', [args[0] as Buffer])
         break
       // ws closes the socket itself after protocol errors (1002, 1007, 1009); we only report them.
       case 'error':
         this.host.reportError(this, args[0] as Error)
         break
       case 'close':
-        this.#onClose(args[0] as number, String(args[1]))
+        this.handleClose(args[0] as number, String(args[1]))
         break
     }
   }
 
-  #more(): ConnectionExtras {
+  private ensureExtras(): ConnectionExtras {
     this.#extras ??= new ConnectionExtras()
     return this.#extras
   }
 
-  #is(flag: number): boolean {
+  private hasFlag(flag: number): boolean {
     return (this.#flags & flag) !== 0
   }
 
-  #set(flag: number, on: boolean): void {
+  private setFlag(flag: number, on: boolean): void {
     this.#flags = on ? this.#flags | flag : this.#flags & ~flag
   }
 
@@ -166,7 +182,7 @@ export class Connection extends SocketWriter implements WSConnection {
   }
 
   set durable(value: DurableLink | undefined) {
-    this.#more().durable = value
+    this.ensureExtras().durable = value
   }
 
   /** @internal Heartbeat pings unanswered in a row, for the sweep. */
@@ -178,21 +194,30 @@ export class Connection extends SocketWriter implements WSConnection {
     this.#flags = (this.#flags & FLAG_BITS) | (count << MISSED_PONGS_SHIFT)
   }
 
+  get request(): UpgradeRequest {
+    this.#request ??= upgradeRequest(this.#target, this.#headers, this.tcpSocket)
+    return this.#request
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.tcpSocket.remoteAddress
+  }
+
   get protocol(): string {
     return this.socket.protocol
   }
 
   get isAlive(): boolean {
-    return this.#is(ALIVE)
+    return this.hasFlag(ALIVE)
   }
 
   /** Whether a roomcast client's session was restored onto this connection. */
   get recovered(): boolean {
-    return this.#is(RECOVERED)
+    return this.hasFlag(RECOVERED)
   }
 
   set recovered(value: boolean) {
-    this.#set(RECOVERED, value)
+    this.setFlag(RECOVERED, value)
   }
 
   get openedAt(): number {
@@ -209,23 +234,23 @@ export class Connection extends SocketWriter implements WSConnection {
   }
 
   set grant(value: TokenGrant | undefined) {
-    this.#more().grant = value
+    this.ensureExtras().grant = value
   }
 
   get query(): URLSearchParams {
-    const extras = this.#more()
+    const extras = this.ensureExtras()
     extras.query ??= new URLSearchParams(extras.search)
     return extras.query
   }
 
   get metadata(): Record<string, unknown> {
-    const extras = this.#more()
+    const extras = this.ensureExtras()
     extras.metadata ??= {}
     return extras.metadata
   }
 
   set metadata(value: Record<string, unknown>) {
-    this.#more().metadata = value
+    this.ensureExtras().metadata = value
   }
 
   get user(): AuthenticatedUser | undefined {
@@ -237,7 +262,7 @@ export class Connection extends SocketWriter implements WSConnection {
 
   /** Seed 001's middleware assigns `socket.user`: what it assigns is the connection's from then on. */
   set user(value: AuthenticatedUser | undefined) {
-    this.#more().assignedUser = value
+    this.ensureExtras().assignedUser = value
   }
 
   get isOpen(): boolean {
@@ -246,7 +271,7 @@ export class Connection extends SocketWriter implements WSConnection {
 
   // Sends to this connection alone (replies, mostly) are written at once; broadcasts coalesce.
   send(data: SendData): boolean {
-    return delivered(this.writePayload(this.#toSendPayload(data), false, false))
+    return delivered(this.writePayload(this.toSendPayload(data), false, false))
   }
 
   json(value: unknown): boolean {
@@ -263,11 +288,11 @@ export class Connection extends SocketWriter implements WSConnection {
   }
 
   trySend(data: SendData): SendStatus {
-    return this.writePayload(this.#toSendPayload(data), false, false)
+    return this.writePayload(this.toSendPayload(data), false, false)
   }
 
   /** Seed 000's strict `send()`, or seed 002's on route objects (values other than bytes as JSON). */
-  #toSendPayload(data: SendData): Payload {
+  private toSendPayload(data: SendData): Payload {
     return this.settings.sendsValuesAsJson ? toAnyPayload(data) : toPayload(data)
   }
 
@@ -298,7 +323,7 @@ export class Connection extends SocketWriter implements WSConnection {
   }
 
   protected drained(): void {
-    this.#emit('drain', [])
+    this.dispatch('drain', [])
   }
 
   /** Past `maxBackpressure` with policy `'close'`. */
@@ -317,11 +342,11 @@ export class Connection extends SocketWriter implements WSConnection {
     if (this.socket.readyState > OPEN) return
     this.#flags |= CLOSED_BY_SERVER
     const sent = { code, reason: truncateCloseReason(String(reason)) }
-    this.#more().closeSent = sent
+    this.ensureExtras().closeSent = sent
     this.socket.close(sent.code, sent.reason)
     // A client that never answers the close is cut off after closeTimeout, not ws's own 30 s.
     setTimeout(() => {
-      if (!this.#is(CLOSED)) this.terminate()
+      if (!this.hasFlag(CLOSED)) this.terminate()
     }, this.host.closeTimeout).unref()
   }
 
@@ -349,9 +374,9 @@ export class Connection extends SocketWriter implements WSConnection {
 
   get signal(): AbortSignal {
     // Created on first use: most connections never ask, and each controller costs memory.
-    const extras = this.#more()
+    const extras = this.ensureExtras()
     extras.abort ??= new AbortController()
-    if (this.#is(CLOSED) && !extras.abort.signal.aborted) extras.abort.abort()
+    if (this.hasFlag(CLOSED) && !extras.abort.signal.aborted) extras.abort.abort()
     return extras.abort.signal
   }
 
@@ -361,7 +386,7 @@ export class Connection extends SocketWriter implements WSConnection {
    * messages sent before the close, then the close itself.
    */
   get closedByServer(): boolean {
-    return this.#is(CLOSED_BY_SERVER)
+    return this.hasFlag(CLOSED_BY_SERVER)
   }
 
   /** Heartbeat ping; `isAlive` stays false until the pong arrives. */
@@ -380,9 +405,9 @@ export class Connection extends SocketWriter implements WSConnection {
     if (options !== undefined) {
       assertKnownKeys(options, JOIN_KEYS, { object: 'join', scope: 'join()' })
       history = count('join.history', options.history, {}, 0)
-      if (options.authorize === true) return this.#authorizedJoin(room, history)
+      if (options.authorize === true) return this.authorizedJoin(room, history)
     }
-    if (!this.#is(CLOSED)) this.host.join(this, room, history)
+    if (!this.hasFlag(CLOSED)) this.host.join(this, room, history)
   }
 
   mayJoin(room: string): boolean | Promise<boolean> {
@@ -400,8 +425,8 @@ export class Connection extends SocketWriter implements WSConnection {
     }
   }
 
-  async #authorizedJoin(room: string, history: number | undefined): Promise<boolean> {
-    if (!(await this.mayJoin(room)) || this.#is(CLOSED)) return false
+  private async authorizedJoin(room: string, history: number | undefined): Promise<boolean> {
+    if (!(await this.mayJoin(room)) || this.hasFlag(CLOSED)) return false
     this.host.join(this, room, history)
     return true
   }
@@ -450,10 +475,10 @@ export class Connection extends SocketWriter implements WSConnection {
     this.#flags &= ~STARTING
     const startup = this.#extras?.startup
     if (startup === undefined) return
-    this.#more().startup = undefined
+    this.ensureExtras().startup = undefined
     for (const held of startup.release()) {
-      if (held.event === 'message') this.#emit('message', held.args)
-      else this.#emit('close', held.args)
+      if (held.event === 'message') this.dispatch('message', held.args)
+      else this.dispatch('close', held.args)
     }
   }
 
@@ -463,11 +488,11 @@ export class Connection extends SocketWriter implements WSConnection {
    * the close to whatever listeners exist once the connection has closed.
    */
   releaseWhenClosed(): void {
-    if (this.#is(CLOSED)) this.release()
+    if (this.hasFlag(CLOSED)) this.release()
     else this.#flags |= RELEASE_WHEN_CLOSED
   }
 
-  #onMessage(data: Buffer, isBinary: boolean): void {
+  private handleMessage(data: Buffer, isBinary: boolean): void {
     const stats = this.host.stats
     stats.messagesIn++
     stats.bytesIn += data.length
@@ -476,7 +501,7 @@ export class Connection extends SocketWriter implements WSConnection {
       const now = clockNow()
       this.activityTime = now
       if (bucket !== undefined && !bucket.take(now)) {
-        this.#rateLimited(now)
+        this.rateLimited(now)
         return
       }
     }
@@ -489,11 +514,11 @@ export class Connection extends SocketWriter implements WSConnection {
     ) {
       return
     }
-    if (!this.#is(STARTING)) {
-      this.#emit('message', [message, isBinary])
+    if (!this.hasFlag(STARTING)) {
+      this.dispatch('message', [message, isBinary])
       return
     }
-    if (this.#startupQueue().hold({ event: 'message', args: [message, isBinary] }, data.length)) {
+    if (this.startupQueue().hold({ event: 'message', args: [message, isBinary] }, data.length)) {
       return
     }
     if (!this.isOpen) return
@@ -502,7 +527,7 @@ export class Connection extends SocketWriter implements WSConnection {
   }
 
   /** Over the rate limit: skip the message and tell the client once per interval, or close. */
-  #rateLimited(now: number): void {
+  private rateLimited(now: number): void {
     const limit = this.settings.rateLimit
     const bucket = this.#extras?.bucket
     if (limit === undefined || bucket === undefined) return
@@ -516,26 +541,29 @@ export class Connection extends SocketWriter implements WSConnection {
     this.json(errorReply(ErrorCode.RateLimited, message))
   }
 
-  #startupQueue(): StartupQueue<HeldEvent> {
-    const extras = this.#more()
+  private startupQueue(): StartupQueue<HeldEvent> {
+    const extras = this.ensureExtras()
     extras.startup ??= new StartupQueue(this.host.maxQueuedBytes)
     return extras.startup
   }
 
-  #onClose(code: number, reason: string): void {
-    this.#more().roomsAtClose = [...this.host.roomsOf(this)]
+  private handleClose(code: number, reason: string): void {
+    this.ensureExtras().roomsAtClose = [...this.host.roomsOf(this)]
     this.#flags |= CLOSED
     this.#extras?.abort?.abort()
     this.host.connectionClosed(this, code, reason)
-    if (!this.#is(STARTING)) {
-      this.#emit('close', [code, reason])
+    if (!this.hasFlag(STARTING)) {
+      this.dispatch('close', [code, reason])
       return
     }
-    this.#startupQueue().hold({ event: 'close', args: [code, reason] })
-    if (this.#is(RELEASE_WHEN_CLOSED)) this.release()
+    this.startupQueue().hold({ event: 'close', args: [code, reason] })
+    if (this.hasFlag(RELEASE_WHEN_CLOSED)) this.release()
   }
 
-  #emit<E extends ConnectionEvent>(event: E, args: Parameters<ConnectionEvents[E]>): void {
+  private dispatch<E extends ConnectionEvent>(
+    event: E,
+    args: Parameters<ConnectionEvents[E]>,
+  ): void {
     this.emitEvent(event, args, (error) => this.host.reportError(this, error))
   }
 }

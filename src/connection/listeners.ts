@@ -40,7 +40,7 @@ export abstract class EventListeners<Events extends ListenerMap<Events>> {
     const list = this.#list ?? []
     for (let i = list.length - 2; i >= 0; i -= 2) {
       if (list[i] === event && listenerOf(list[i + 1] as Registration) === listener) {
-        this.#removeAt(i)
+        this.removeAt(i)
         return
       }
     }
@@ -66,15 +66,15 @@ export abstract class EventListeners<Events extends ListenerMap<Events>> {
       const registration = list[i + 1] as Registration
       if (typeof registration !== 'function') {
         const at = this.#list?.indexOf(registration) ?? -1
-        if (at > 0) this.#removeAt(at - 1)
+        if (at > 0) this.removeAt(at - 1)
       }
       // Listeners of `event` were stored from `Events[E]`, so `args` fits them.
       invokeHook(listenerOf(registration) as (...args: unknown[]) => unknown, args, onFailure)
     }
   }
 
-  /** Removes the registration whose event is at `start`. */
-  #removeAt(start: number): void {
+  /** Removes the registration whose event is at `start`. (`private`, not `#`: see Connection.) */
+  private removeAt(start: number): void {
     const list = this.#list ?? []
     const rest = [...list.slice(0, start), ...list.slice(start + 2)]
     this.#list = rest.length === 0 ? undefined : rest

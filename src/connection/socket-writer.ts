@@ -70,10 +70,10 @@ export abstract class SocketWriter extends ConnectionListeners {
     // Bytes written since the last flush are held on purpose (coalescing), not by a slow
     // client: only what earlier flushes left unsent measures backpressure.
     const carried = this.bufferedAmount - Math.max(0, this.corkedBytes)
-    if (volatile && carried > 0) return this.#drop()
+    if (volatile && carried > 0) return this.drop()
     const after = carried + payload.data.length
     // A message larger than the limit still goes out on a connection with nothing carried.
-    if (carried > 0 && after > host.maxBackpressure) return this.#overLimit()
+    if (carried > 0 && after > host.maxBackpressure) return this.overLimit()
     const bits = this.#deflateBits
     if (bits < 0) this.socket.send(payload.data, { binary: payload.binary })
     else {
@@ -85,24 +85,25 @@ export abstract class SocketWriter extends ConnectionListeners {
     host.stats.messagesOut++
     host.stats.bytesOut += payload.data.length
     if (after <= host.maxBackpressure / 2) return SendStatus.Sent
-    if (this.tcpSocket.writableNeedDrain) this.#awaitDrain()
+    if (this.tcpSocket.writableNeedDrain) this.awaitDrain()
     return SendStatus.Buffered
   }
 
-  #drop(): SendStatus {
+  // `private`, not `#private`: see Connection.
+  private drop(): SendStatus {
     this.host.stats.messagesDropped++
     return SendStatus.Dropped
   }
 
-  #overLimit(): SendStatus {
-    if (this.host.backpressurePolicy === 'drop') return this.#drop()
+  private overLimit(): SendStatus {
+    if (this.host.backpressurePolicy === 'drop') return this.drop()
     this.host.stats.closedForBackpressure++
     this.overflowed()
     return SendStatus.Closed
   }
 
   /** Tells `drained()` once the socket has written everything out. */
-  #awaitDrain(): void {
+  private awaitDrain(): void {
     if (this.#awaitingDrain) return
     this.#awaitingDrain = true
     this.tcpSocket.once('drain', () => {

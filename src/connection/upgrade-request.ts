@@ -7,7 +7,8 @@ import type { Socket } from 'node:net'
  * socket. The live `IncomingMessage` (its stream state and raw headers, about
  * 1.5 KB) goes to middleware and the route handler as their `request`
  * argument and is collected after them; `headers` and `socket` are the
- * request's own objects, kept at no extra cost.
+ * request's own objects, kept at no extra cost. The connection makes the
+ * snapshot when it is first read.
  */
 export interface UpgradeRequest {
   readonly method: string
@@ -47,17 +48,32 @@ function shared(value: string): string {
   return value
 }
 
-export function snapshotRequest(request: IncomingMessage): UpgradeRequest {
-  const headers = request.headers
+/** Shares the values of common headers with other connections; the headers object is kept as it is. */
+export function shareHeaderValues(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   for (const name of SHARED_HEADERS) {
     const value = headers[name]
     if (typeof value === 'string') headers[name] = shared(value)
   }
+  return headers
+}
+
+/** Whether a request's method and version are the ones every WebSocket upgrade has (RFC 6455 §4.1). */
+export function isPlainUpgrade(request: IncomingMessage): boolean {
+  return request.method === 'GET' && request.httpVersion === '1.1'
+}
+
+/** The snapshot of a plain upgrade (GET, HTTP/1.1), or of `request` as it came. */
+export function upgradeRequest(
+  url: string,
+  headers: IncomingHttpHeaders,
+  socket: Socket,
+  request?: IncomingMessage,
+): UpgradeRequest {
   return {
-    method: request.method ?? 'GET',
-    url: request.url ?? '/',
-    httpVersion: request.httpVersion,
+    method: request?.method ?? 'GET',
+    url,
+    httpVersion: request?.httpVersion ?? '1.1',
     headers,
-    socket: request.socket,
+    socket,
   }
 }

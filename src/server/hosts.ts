@@ -42,6 +42,7 @@ export function createAdapterHost(deps: AdapterHostDeps): AdapterHost {
       return reached
     },
     connectionIds: () => connections.keys(),
+    hasConnection: (id) => connections.has(id),
     describe: (id) => {
       const conn = connections.get(id)
       if (conn === undefined) return undefined

@@ -89,6 +89,10 @@ export class FakeHost implements AdapterHost {
     return this.connections.keys()
   }
 
+  hasConnection(id: string): boolean {
+    return this.connections.has(id)
+  }
+
   describe(id: string): ConnectionInfo | undefined {
     const conn = this.connections.get(id)
     if (conn === undefined) return undefined
