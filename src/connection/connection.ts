@@ -1,6 +1,5 @@
 /** The connection object: sending, closing, events and rooms, as handlers see it. */
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
-import type { TokenGrant } from '../auth/index.js'
+import type { IncomingMessage } from 'node:http'
 import { CloseCode, isSendableCloseCode, truncateCloseReason } from '../close-codes.js'
 import { ErrorCode, RoomcastError, toError } from '../errors.js'
 import {
@@ -15,90 +14,45 @@ import {
   toPayload,
 } from '../fanout/index.js'
 import { isThenable } from '../hooks.js'
-import { errorReply, TokenBucket } from '../message/index.js'
+import { errorReply } from '../message/index.js'
 import { assertKnownKeys, count, keySet } from '../options/index.js'
-import type { DurableLink } from '../recovery/index.js'
 import { assertRoomName } from '../rooms.js'
 import type { LivenessPolicy } from '../server/index.js'
 import type {
-  AuthenticatedUser,
   ConnectionEvent,
   ConnectionEvents,
   JoinOptions,
   SendData,
   WSConnection,
 } from '../types.js'
-import { clockNow, toEpoch } from './clock.js'
-import { newConnectionId } from './connection-id.js'
+import { clockNow } from './clock.js'
 import type { ConnectionSocket } from './connection-socket.js'
-import { ConnectionExtras, NOT_ASSIGNED } from './extras.js'
+import {
+  ALIVE,
+  CLOSED,
+  CLOSED_BY_SERVER,
+  ConnectionState,
+  RELEASE_WHEN_CLOSED,
+  STARTING,
+} from './connection-state.js'
 import type { ConnectionHost, ConnectionRoute } from './host.js'
 import { SendStatus } from './send-status.js'
-import { SocketWriter } from './socket-writer.js'
 import { type HeldEvent, queueOverflow, StartupQueue } from './startup-queue.js'
-import {
-  isPlainUpgrade,
-  shareHeaderValues,
-  type UpgradeRequest,
-  upgradeRequest,
-} from './upgrade-request.js'
 
 const JOIN_KEYS = keySet<JoinOptions>({ history: true, authorize: true })
 
 /** `WebSocket.OPEN` from RFC 6455's readyState; spelled out so `ws` stays a type import here. */
 const OPEN = 1
 
-/** The params of every connection whose route has none: one frozen object, not one each. */
-const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({})
-
-/** The connection's yes/no state, as bits of one small integer. */
-const ALIVE = 1
-const RECOVERED = 2
-/** Until the route handler settles, messages (and a close) are held. */
-const STARTING = 4
-const RELEASE_WHEN_CLOSED = 8
-const CLOSED_BY_SERVER = 16
-const CLOSED = 32
-/** The bits above the flags count unanswered heartbeat pings. */
-const MISSED_PONGS_SHIFT = 8
-const FLAG_BITS = (1 << MISSED_PONGS_SHIFT) - 1
-
 function delivered(status: SendStatus): boolean {
   return status === SendStatus.Sent || status === SendStatus.Buffered
-}
-
-function hasKeys(record: Record<string, string>): boolean {
-  for (const _ in record) return true
-  return false
 }
 
 // Also the sweep's SweepTarget, by members the declarations leave out (so not declared
 // here, where the declarations would break). Methods are `private`, not `#private`: a
 // class with #private methods gives every instance a brand slot, 8 bytes per class.
-export class Connection extends SocketWriter implements WSConnection {
-  readonly id = newConnectionId()
-  readonly url: string
-  readonly params: Readonly<Record<string, string>>
-  /** @internal The route pattern that matched, for per-route metrics; absent when a framework routed it. */
-  readonly routePattern: string | undefined
-  /** @internal Times on the connection clock (see clock.ts), for the sweep. */
-  readonly openTime = clockNow()
-  /** @internal */
-  pongTime = this.openTime
-  /** @internal Time of the last message; kept only when the route has an inactivity limit. */
-  activityTime = this.openTime
-  /** @internal */
-  nextPingTime: number
-
-  /** What `conn.request` is made of, on first read: most connections never read it. */
-  readonly #headers: IncomingHttpHeaders
-  /** The request target, path and query string. */
-  readonly #target: string
-  #request: UpgradeRequest | undefined
-  #flags = ALIVE | STARTING
-  /** Idle connections are most connections: what few of them use is made on first use. */
-  #extras: ConnectionExtras | undefined
-
+// Its state (identity, times, flags, the lazily made extras) is ConnectionState's.
+export class Connection extends ConnectionState implements WSConnection {
   /** @internal Built by the server only; kept out of the declarations so they never name `ws`. */
   constructor(
     host: ConnectionHost,
@@ -106,27 +60,7 @@ export class Connection extends SocketWriter implements WSConnection {
     request: IncomingMessage,
     route: ConnectionRoute,
   ) {
-    super(socket, host, route.settings)
-    this.#headers = shareHeaderValues(request.headers)
-    this.#target = request.url ?? '/'
-    // An upgrade is a GET over HTTP/1.1 (RFC 6455 §4.1); anything else is kept as it came.
-    if (!isPlainUpgrade(request)) {
-      this.#request = upgradeRequest(this.#target, this.#headers, this.tcpSocket, request)
-    }
-    this.url = route.url
-    this.params = hasKeys(route.params) ? route.params : NO_PARAMS
-    this.routePattern = route.pattern
-    if (route.search !== '') this.ensureExtras().search = route.search
-    // Read now: Node keeps the peer address once read, and has none to read once closed.
-    void this.tcpSocket.remoteAddress
-    const userId = route.identity?.userId
-    if (userId !== undefined) this.ensureExtras().userId = userId
-    const seeded = route.identity?.metadata
-    if (seeded !== undefined) this.ensureExtras().metadata = { ...seeded }
-    this.nextPingTime = this.openTime + route.settings.liveness.pingInterval
-    const limit = route.settings.rateLimit
-    if (limit !== undefined)
-      this.ensureExtras().bucket = new TokenBucket(limit.messages, limit.interval)
+    super(host, socket, request, route)
     socket.owner = this
   }
 
@@ -142,7 +76,7 @@ export class Connection extends SocketWriter implements WSConnection {
         this.dispatch('ping', [args[0] as Buffer])
         break
       case 'pong':
-        this.#flags |= ALIVE
+        this.flags |= ALIVE
         this.pongTime = clockNow()
         this.dispatch('pong', [args[0] as Buffer])
         break
@@ -154,115 +88,6 @@ export class Connection extends SocketWriter implements WSConnection {
         this.handleClose(args[0] as number, String(args[1]))
         break
     }
-  }
-
-  private ensureExtras(): ConnectionExtras {
-    this.#extras ??= new ConnectionExtras()
-    return this.#extras
-  }
-
-  private hasFlag(flag: number): boolean {
-    return (this.#flags & flag) !== 0
-  }
-
-  private setFlag(flag: number, on: boolean): void {
-    this.#flags = on ? this.#flags | flag : this.#flags & ~flag
-  }
-
-  get userId(): string | undefined {
-    return this.#extras?.userId
-  }
-
-  /**
-   * A roomcast client's session, and a catch-up in progress; absent for a
-   * plain client that never caught up.
-   */
-  get durable(): DurableLink | undefined {
-    return this.#extras?.durable
-  }
-
-  set durable(value: DurableLink | undefined) {
-    this.ensureExtras().durable = value
-  }
-
-  /** @internal Heartbeat pings unanswered in a row, for the sweep. */
-  get missedPongs(): number {
-    return this.#flags >>> MISSED_PONGS_SHIFT
-  }
-
-  set missedPongs(count: number) {
-    this.#flags = (this.#flags & FLAG_BITS) | (count << MISSED_PONGS_SHIFT)
-  }
-
-  get request(): UpgradeRequest {
-    this.#request ??= upgradeRequest(this.#target, this.#headers, this.tcpSocket)
-    return this.#request
-  }
-
-  get remoteAddress(): string | undefined {
-    return this.tcpSocket.remoteAddress
-  }
-
-  get protocol(): string {
-    return this.socket.protocol
-  }
-
-  get isAlive(): boolean {
-    return this.hasFlag(ALIVE)
-  }
-
-  /** Whether a roomcast client's session was restored onto this connection. */
-  get recovered(): boolean {
-    return this.hasFlag(RECOVERED)
-  }
-
-  set recovered(value: boolean) {
-    this.setFlag(RECOVERED, value)
-  }
-
-  get openedAt(): number {
-    return toEpoch(this.openTime)
-  }
-
-  get lastPong(): number {
-    return toEpoch(this.pongTime)
-  }
-
-  /** @internal The token it was opened with, or refreshed to; absent without token authentication. */
-  get grant(): TokenGrant | undefined {
-    return this.#extras?.grant
-  }
-
-  set grant(value: TokenGrant | undefined) {
-    this.ensureExtras().grant = value
-  }
-
-  get query(): URLSearchParams {
-    const extras = this.ensureExtras()
-    extras.query ??= new URLSearchParams(extras.search)
-    return extras.query
-  }
-
-  get metadata(): Record<string, unknown> {
-    const extras = this.ensureExtras()
-    extras.metadata ??= {}
-    return extras.metadata
-  }
-
-  set metadata(value: Record<string, unknown>) {
-    this.ensureExtras().metadata = value
-  }
-
-  get user(): AuthenticatedUser | undefined {
-    const assigned = this.#extras?.assignedUser ?? NOT_ASSIGNED
-    if (assigned !== NOT_ASSIGNED) return assigned as AuthenticatedUser
-    const token = this.grant?.token
-    return token && { userId: token.userId, payload: token.payload }
-  }
-
-  /** Seed 001's middleware assigns `socket.user`: what it assigns is the connection's from then on. */
-  set user(value: AuthenticatedUser | undefined) {
-    this.ensureExtras().assignedUser = value
   }
 
   get isOpen(): boolean {
@@ -340,7 +165,7 @@ export class Connection extends SocketWriter implements WSConnection {
       )
     }
     if (this.socket.readyState > OPEN) return
-    this.#flags |= CLOSED_BY_SERVER
+    this.flags |= CLOSED_BY_SERVER
     const sent = { code, reason: truncateCloseReason(String(reason)) }
     this.ensureExtras().closeSent = sent
     this.socket.close(sent.code, sent.reason)
@@ -355,11 +180,11 @@ export class Connection extends SocketWriter implements WSConnection {
    * and reason are the peer's echo, which need not repeat the reason.
    */
   get closeSent(): { readonly code: number; readonly reason: string } | undefined {
-    return this.#extras?.closeSent
+    return this.extras?.closeSent
   }
 
   terminate(): void {
-    this.#flags |= CLOSED_BY_SERVER
+    this.flags |= CLOSED_BY_SERVER
     this.socket.terminate()
   }
 
@@ -392,7 +217,7 @@ export class Connection extends SocketWriter implements WSConnection {
   /** Heartbeat ping; `isAlive` stays false until the pong arrives. */
   ping(): void {
     if (this.socket.readyState !== OPEN) return
-    this.#flags &= ~ALIVE
+    this.flags &= ~ALIVE
     this.socket.ping()
   }
 
@@ -450,7 +275,7 @@ export class Connection extends SocketWriter implements WSConnection {
 
   /** The rooms joined; once closed, the rooms it was in when it closed. */
   getRooms(): string[] {
-    return [...(this.#extras?.roomsAtClose ?? this.host.roomsOf(this))]
+    return [...(this.extras?.roomsAtClose ?? this.host.roomsOf(this))]
   }
 
   broadcast(room: string, data: SendData): number
@@ -472,8 +297,8 @@ export class Connection extends SocketWriter implements WSConnection {
 
   /** Delivers the messages held while the handler was starting, in order; then live. */
   release(): void {
-    this.#flags &= ~STARTING
-    const startup = this.#extras?.startup
+    this.flags &= ~STARTING
+    const startup = this.extras?.startup
     if (startup === undefined) return
     this.ensureExtras().startup = undefined
     for (const held of startup.release()) {
@@ -489,14 +314,14 @@ export class Connection extends SocketWriter implements WSConnection {
    */
   releaseWhenClosed(): void {
     if (this.hasFlag(CLOSED)) this.release()
-    else this.#flags |= RELEASE_WHEN_CLOSED
+    else this.flags |= RELEASE_WHEN_CLOSED
   }
 
   private handleMessage(data: Buffer, isBinary: boolean): void {
     const stats = this.host.stats
     stats.messagesIn++
     stats.bytesIn += data.length
-    const bucket = this.#extras?.bucket
+    const bucket = this.extras?.bucket
     if (this.settings.liveness.inactivityTimeout > 0 || bucket !== undefined) {
       const now = clockNow()
       this.activityTime = now
@@ -529,7 +354,7 @@ export class Connection extends SocketWriter implements WSConnection {
   /** Over the rate limit: skip the message and tell the client once per interval, or close. */
   private rateLimited(now: number): void {
     const limit = this.settings.rateLimit
-    const bucket = this.#extras?.bucket
+    const bucket = this.extras?.bucket
     if (limit === undefined || bucket === undefined) return
     this.host.stats.messagesRateLimited++
     if (limit.onExceeded === 'close') {
@@ -549,8 +374,8 @@ export class Connection extends SocketWriter implements WSConnection {
 
   private handleClose(code: number, reason: string): void {
     this.ensureExtras().roomsAtClose = [...this.host.roomsOf(this)]
-    this.#flags |= CLOSED
-    this.#extras?.abort?.abort()
+    this.flags |= CLOSED
+    this.extras?.abort?.abort()
     this.host.connectionClosed(this, code, reason)
     if (!this.hasFlag(STARTING)) {
       this.dispatch('close', [code, reason])
