@@ -239,7 +239,9 @@ describe('routes through real sockets', () => {
           conn.request.url === request.url &&
           conn.request.httpVersion === request.httpVersion &&
           conn.request.headers === request.headers &&
-          conn.request.socket === request.socket,
+          conn.request.socket === request.socket &&
+          // Made on first read, then the same object.
+          conn.request === conn.request,
       }
       conn.json(seen)
     }
