@@ -227,6 +227,7 @@ describe('routes through real sockets', () => {
 
   before(async () => {
     const handler = (route: string) => (conn: WSConnection, request: IncomingMessage) => {
+      const firstRead = conn.request
       const seen: Seen = {
         route,
         params: { ...conn.params },
@@ -241,7 +242,7 @@ describe('routes through real sockets', () => {
           conn.request.headers === request.headers &&
           conn.request.socket === request.socket &&
           // Made on first read, then the same object.
-          conn.request === conn.request,
+          conn.request === firstRead,
       }
       conn.json(seen)
     }
