@@ -51,6 +51,11 @@ describe('jwt() at the handshake', () => {
         assert.match(String(sub), /^u-(hs|rs|es)$/)
         assert.equal(conn.userId, sub)
         assert.equal(conn.user?.payload.role, 'admin')
+        // An assigned user replaces the token's; an assigned undefined signs it out.
+        conn.user = { userId: 'other', payload: {} }
+        assert.equal(conn.user?.userId, 'other')
+        conn.user = undefined
+        assert.equal(conn.user, undefined)
         // The credential stays out of conn.query; the rest of the query is as sent.
         assert.equal(conn.query.get('token'), null)
         assert.equal(conn.query.get('room'), 'x')

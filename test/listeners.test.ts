@@ -17,6 +17,16 @@ describe('ListenerRegistry', () => {
     assert.equal(registry.count('tick'), 1)
   })
 
+  test('a once listener runs once even when an earlier listener emits the event again', () => {
+    const registry = new ListenerRegistry<Events>()
+    const calls: number[] = []
+    registry.add('tick', (n) => n === 1 && registry.emit('tick', [2], assert.fail), false)
+    registry.add('tick', (n) => calls.push(n), true)
+    registry.emit('tick', [1], assert.fail)
+    assert.deepEqual(calls, [2], 'the nested emit called it; the outer one did not again')
+    assert.equal(registry.count('tick'), 1)
+  })
+
   test('off removes the most recently added registration of a function', () => {
     const registry = new ListenerRegistry<Events>()
     const calls: string[] = []

@@ -130,6 +130,7 @@ export abstract class ConnectionState extends SocketWriter {
     return this.flags >>> MISSED_PONGS_SHIFT
   }
 
+  /** @internal */
   set missedPongs(count: number) {
     this.flags = (this.flags & FLAG_BITS) | (count << MISSED_PONGS_SHIFT)
   }
@@ -173,6 +174,7 @@ export abstract class ConnectionState extends SocketWriter {
     return this.extras?.grant
   }
 
+  /** @internal */
   set grant(value: TokenGrant | undefined) {
     this.ensureExtras().grant = value
   }
@@ -194,8 +196,11 @@ export abstract class ConnectionState extends SocketWriter {
   }
 
   get user(): AuthenticatedUser | undefined {
-    const assigned = this.extras?.assignedUser ?? NOT_ASSIGNED
-    if (assigned !== NOT_ASSIGNED) return assigned as AuthenticatedUser
+    // An assigned `undefined` counts: it signs the connection's user out.
+    const extras = this.extras
+    if (extras !== undefined && extras.assignedUser !== NOT_ASSIGNED) {
+      return extras.assignedUser as AuthenticatedUser | undefined
+    }
     const token = this.grant?.token
     return token && { userId: token.userId, payload: token.payload }
   }

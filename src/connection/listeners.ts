@@ -4,9 +4,14 @@ import { invokeHook } from '../hooks.js'
 type AnyListener = (...args: never[]) => unknown
 type ListenerMap<Events> = { [E in keyof Events]: AnyListener }
 
-/** A `once` registration: an object of its own, so that its call removes it and no other. */
+/**
+ * A `once` registration: an object of its own, so that its call removes it
+ * and no other; `fired` keeps an emit nested in an earlier listener from
+ * calling it a second time.
+ */
 interface OnceListener {
   readonly once: AnyListener
+  fired: boolean
 }
 type Registration = AnyListener | OnceListener
 
@@ -31,7 +36,7 @@ export abstract class EventListeners<Events extends ListenerMap<Events>> {
     if (typeof listener !== 'function') {
       throw new TypeError(`The "${String(event)}" listener must be a function`)
     }
-    const registration: Registration = once ? { once: listener } : listener
+    const registration: Registration = once ? { once: listener, fired: false } : listener
     this.#list =
       this.#list === undefined ? [event, registration] : [...this.#list, event, registration]
   }
@@ -65,6 +70,8 @@ export abstract class EventListeners<Events extends ListenerMap<Events>> {
       if (list[i] !== event) continue
       const registration = list[i + 1] as Registration
       if (typeof registration !== 'function') {
+        if (registration.fired) continue
+        registration.fired = true
         const at = this.#list?.indexOf(registration) ?? -1
         if (at > 0) this.removeAt(at - 1)
       }
