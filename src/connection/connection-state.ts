@@ -105,10 +105,6 @@ export abstract class ConnectionState extends SocketWriter {
     return (this.flags & flag) !== 0
   }
 
-  protected setFlag(flag: number, on: boolean): void {
-    this.flags = on ? this.flags | flag : this.flags & ~flag
-  }
-
   get userId(): string | undefined {
     return this.extras?.userId
   }
@@ -158,7 +154,7 @@ export abstract class ConnectionState extends SocketWriter {
   }
 
   set recovered(value: boolean) {
-    this.setFlag(RECOVERED, value)
+    this.flags = value ? this.flags | RECOVERED : this.flags & ~RECOVERED
   }
 
   get openedAt(): number {
